@@ -1,0 +1,89 @@
+//! Inbox sources and message parsing.
+//!
+//! A [`Source`] hands out raw messages; the pipeline parses each one
+//! ([`parse`]), links it to a client and invoice ([`link`]), classifies and
+//! stores it, and only then acknowledges it to the source. A source that is
+//! killed between storing and acknowledging hands the message out again,
+//! and the store's dedup key makes the second delivery a no-op: every
+//! message ends up stored exactly once.
+
+use std::future::Future;
+use std::time::Duration;
+
+/// A message as fetched from a source, before parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMessage {
+    /// Source kind and location, e.g. `maildir:/srv/inbox` or `imap://user@host/INBOX`.
+    pub source: String,
+    /// Where in the source: the Maildir file name, or `UIDVALIDITY/UID` for IMAP.
+    pub source_ref: String,
+    /// The message's bytes exactly as received.
+    pub bytes: Vec<u8>,
+    /// Source position to persist in the same transaction as the stored
+    /// item (IMAP's UIDVALIDITY and UID); `None` for sources that need none.
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// A source's resume position, stored with the items it produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Which source (and mailbox) this is for.
+    pub key: String,
+    /// Opaque position, e.g. `"<uidvalidity>:<last uid>"`.
+    pub value: String,
+}
+
+/// Errors of a message source.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// File-system errors of a Maildir.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// IMAP protocol, connection or authentication errors.
+    #[error("imap: {0}")]
+    Imap(String),
+    /// A bad source address or option.
+    #[error("source configuration: {0}")]
+    Config(String),
+}
+
+/// An inbox the pipeline can poll. Implementations: Maildir and IMAP; a
+/// third (Microsoft Graph, Gmail API) implements the same four methods.
+pub trait Source {
+    /// Human-readable name for logs and the `source` column.
+    fn name(&self) -> String;
+
+    /// The key under which this source's checkpoint is stored, if it uses one.
+    fn checkpoint_key(&self) -> Option<String>;
+
+    /// Messages not yet acknowledged, oldest first. `checkpoint` is the last
+    /// value stored under [`Source::checkpoint_key`], if any.
+    fn fetch(
+        &mut self,
+        checkpoint: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<RawMessage>, SourceError>> + Send;
+
+    /// Called once the message's item is committed to the store (Maildir:
+    /// move `new/` → `cur/`). Must be idempotent.
+    fn ack(&mut self, msg: &RawMessage) -> impl Future<Output = Result<(), SourceError>> + Send;
+
+    /// Waits until new messages may have arrived: IMAP IDLE where offered,
+    /// else sleeping `poll`.
+    fn wait(&mut self, poll: Duration) -> impl Future<Output = Result<(), SourceError>> + Send;
+}
+
+/// Attachment text (PDF, DOCX, plain text/CSV), kind and SOW/remittance facts.
+pub mod attachments;
+/// IMAP source (TLS or plain; IDLE where offered; UIDVALIDITY checkpoints).
+pub mod imap;
+/// Linking a parsed reply to its client and invoice.
+pub mod link;
+/// Maildir source (`new/` → `cur/` after commit).
+pub mod maildir;
+/// MIME parsing with mail-parser: body, HTML to text, forwards, auto-replies.
+pub mod parse;

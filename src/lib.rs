@@ -1,0 +1,25 @@
+//! ar-triage reads client replies to invoice reminders, labels them with a
+//! local transformer and decides what happens next.
+//!
+//! A guided tour, one line per module:
+
+/// The reply classifier: pre-processing, the candle encoder, scoring and explanations.
+pub mod classify;
+/// The command line: subcommands and their options.
+pub mod cli;
+/// Replies, labels, scores, evidence and facts: plain data shared by all modules.
+pub mod domain;
+/// Metrics of the label spec, the keyword baseline and the HTML/JSON report.
+pub mod eval;
+/// Inbox sources (Maildir, IMAP), MIME parsing, attachments and linking.
+pub mod ingest;
+/// JSON Lines reading and writing for spec-format reply files.
+pub mod jsonl;
+/// The ledger: clients, contacts, engagements and invoices imported from CSV.
+pub mod ledger;
+/// Source → parse → link → classify → store, exactly once per message.
+pub mod pipeline;
+/// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
+pub mod store;
+/// Training the classifier head and top encoder layers from `training-data/`.
+pub mod train;
