@@ -324,10 +324,8 @@ pub fn read_config(path: &std::path::Path) -> std::io::Result<BertConfig> {
 /// The CPU device, or the first CUDA device when built with `--features cuda`
 /// and `want_gpu` is set and a GPU is present.
 pub fn pick_device(want_gpu: bool) -> Device {
-    if want_gpu {
-        if let Ok(d) = Device::cuda_if_available(0) {
-            return d;
-        }
+    if want_gpu && let Ok(d) = Device::cuda_if_available(0) {
+        return d;
     }
     Device::Cpu
 }

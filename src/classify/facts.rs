@@ -47,14 +47,21 @@
 //! decides: month first for English (`en`, `en-US`; but day first for `en-GB`,
 //! `en-IE`, `en-AU`, `en-NZ`, `en-IN`, `en-ZA`), day first for every other
 //! language. Without a `lang` hint the language is guessed from common words,
-//! and English is assumed when the guess is unsure.
+//! and English is assumed when the guess is unsure. `12/31` without a year is
+//! a date only after a date word (`by 12/31`, `am`, `le`, `el`, `op`, `até`, …)
+//! or a weekday, since `1/2` is more often a fraction.
 //!
 //! A weekday right before a date (`Friday, 20 November 2026`, `Friday the
 //! 20th`) belongs to that date and is not a fact of its own. Dates that do not
 //! exist (`31.02.2026`, `Feb 30`) are recognised, so that they are not read as
 //! anything else, but give no fact.
 //!
-//! # Overlaps
+//! # Spans and overlaps
+//!
+//! A fact's span covers the words that state it: the label of a PO or invoice
+//! number (`PO 4500012`), the currency of an amount (`$12,400.00`), the
+//! preposition of a day of the month (`on the 15th`, `am 15.`); for an amount
+//! without currency, the number alone.
 //!
 //! A span of text states one fact at most. When matches overlap the winner is
 //! chosen by tier — absolute dates, then labelled PO and invoice numbers, then
@@ -199,409 +206,128 @@ pub fn to_facts(found: &[FoundFact]) -> Facts {
 
 /// Month names and abbreviations of the six languages. Abbreviations that are
 /// also common words (`set`, `out`, `ago`) are left out.
+#[rustfmt::skip]
 const MONTHS: &[(&str, u32)] = &[
     // English
-    ("january", 1),
-    ("jan", 1),
-    ("february", 2),
-    ("feb", 2),
-    ("march", 3),
-    ("mar", 3),
-    ("april", 4),
-    ("apr", 4),
-    ("may", 5),
-    ("june", 6),
-    ("jun", 6),
-    ("july", 7),
-    ("jul", 7),
-    ("august", 8),
-    ("aug", 8),
-    ("september", 9),
-    ("sept", 9),
-    ("sep", 9),
-    ("october", 10),
-    ("oct", 10),
-    ("november", 11),
-    ("nov", 11),
-    ("december", 12),
-    ("dec", 12),
+    ("january", 1), ("jan", 1), ("february", 2), ("feb", 2), ("march", 3), ("mar", 3),
+    ("april", 4), ("apr", 4), ("may", 5), ("june", 6), ("jun", 6), ("july", 7), ("jul", 7),
+    ("august", 8), ("aug", 8), ("september", 9), ("sept", 9), ("sep", 9), ("october", 10),
+    ("oct", 10), ("november", 11), ("nov", 11), ("december", 12), ("dec", 12),
     // German
-    ("januar", 1),
-    ("jänner", 1),
-    ("februar", 2),
-    ("märz", 3),
-    ("maerz", 3),
-    ("mär", 3),
-    ("mrz", 3),
-    ("mai", 5),
-    ("juni", 6),
-    ("juli", 7),
-    ("oktober", 10),
-    ("okt", 10),
-    ("dezember", 12),
-    ("dez", 12),
+    ("januar", 1), ("jänner", 1), ("februar", 2), ("märz", 3), ("maerz", 3), ("mär", 3),
+    ("mrz", 3), ("mai", 5), ("juni", 6), ("juli", 7), ("oktober", 10), ("okt", 10),
+    ("dezember", 12), ("dez", 12),
     // French
-    ("janvier", 1),
-    ("janv", 1),
-    ("février", 2),
-    ("fevrier", 2),
-    ("févr", 2),
-    ("fevr", 2),
-    ("mars", 3),
-    ("avril", 4),
-    ("avr", 4),
-    ("juin", 6),
-    ("juillet", 7),
-    ("juil", 7),
-    ("août", 8),
-    ("aout", 8),
-    ("septembre", 9),
-    ("octobre", 10),
-    ("novembre", 11),
-    ("décembre", 12),
-    ("decembre", 12),
-    ("déc", 12),
+    ("janvier", 1), ("janv", 1), ("février", 2), ("fevrier", 2), ("févr", 2), ("fevr", 2),
+    ("mars", 3), ("avril", 4), ("avr", 4), ("juin", 6), ("juillet", 7), ("juil", 7),
+    ("août", 8), ("aout", 8), ("septembre", 9), ("octobre", 10), ("novembre", 11),
+    ("décembre", 12), ("decembre", 12), ("déc", 12),
     // Spanish
-    ("enero", 1),
-    ("ene", 1),
-    ("febrero", 2),
-    ("marzo", 3),
-    ("abril", 4),
-    ("abr", 4),
-    ("mayo", 5),
-    ("junio", 6),
-    ("julio", 7),
-    ("agosto", 8),
-    ("septiembre", 9),
-    ("setiembre", 9),
-    ("octubre", 10),
-    ("noviembre", 11),
-    ("diciembre", 12),
-    ("dic", 12),
+    ("enero", 1), ("ene", 1), ("febrero", 2), ("marzo", 3), ("abril", 4), ("abr", 4),
+    ("mayo", 5), ("junio", 6), ("julio", 7), ("agosto", 8), ("septiembre", 9), ("setiembre", 9),
+    ("octubre", 10), ("noviembre", 11), ("diciembre", 12), ("dic", 12),
     // Dutch
-    ("januari", 1),
-    ("februari", 2),
-    ("maart", 3),
-    ("mrt", 3),
-    ("mei", 5),
-    ("augustus", 8),
+    ("januari", 1), ("februari", 2), ("maart", 3), ("mrt", 3), ("mei", 5), ("augustus", 8),
     // Portuguese
-    ("janeiro", 1),
-    ("fevereiro", 2),
-    ("fev", 2),
-    ("março", 3),
-    ("marco", 3),
-    ("maio", 5),
-    ("junho", 6),
-    ("julho", 7),
-    ("setembro", 9),
-    ("outubro", 10),
-    ("novembro", 11),
+    ("janeiro", 1), ("fevereiro", 2), ("fev", 2), ("março", 3), ("marco", 3), ("maio", 5),
+    ("junho", 6), ("julho", 7), ("setembro", 9), ("outubro", 10), ("novembro", 11),
     ("dezembro", 12),
 ];
 
 /// Weekday names; the flag says whether the word names a day on its own.
 /// Abbreviations and the Portuguese short forms (`sexta` is also "sixth")
 /// count only with a modifier (`próxima sexta`) or right before a date.
-const WEEKDAYS: &[(&str, Weekday, bool)] = &[
-    ("monday", Weekday::Mon, true),
-    ("tuesday", Weekday::Tue, true),
-    ("wednesday", Weekday::Wed, true),
-    ("thursday", Weekday::Thu, true),
-    ("friday", Weekday::Fri, true),
-    ("saturday", Weekday::Sat, true),
-    ("sunday", Weekday::Sun, true),
-    ("mon", Weekday::Mon, false),
-    ("tue", Weekday::Tue, false),
-    ("tues", Weekday::Tue, false),
-    ("wed", Weekday::Wed, false),
-    ("thu", Weekday::Thu, false),
-    ("thur", Weekday::Thu, false),
-    ("thurs", Weekday::Thu, false),
-    ("fri", Weekday::Fri, false),
-    ("sat", Weekday::Sat, false),
-    ("sun", Weekday::Sun, false),
-    ("montag", Weekday::Mon, true),
-    ("dienstag", Weekday::Tue, true),
-    ("mittwoch", Weekday::Wed, true),
-    ("donnerstag", Weekday::Thu, true),
-    ("freitag", Weekday::Fri, true),
-    ("samstag", Weekday::Sat, true),
-    ("sonnabend", Weekday::Sat, true),
-    ("sonntag", Weekday::Sun, true),
-    ("lundi", Weekday::Mon, true),
-    ("mardi", Weekday::Tue, true),
-    ("mercredi", Weekday::Wed, true),
-    ("jeudi", Weekday::Thu, true),
-    ("vendredi", Weekday::Fri, true),
-    ("samedi", Weekday::Sat, true),
-    ("dimanche", Weekday::Sun, true),
-    ("lunes", Weekday::Mon, true),
-    ("martes", Weekday::Tue, true),
-    ("miércoles", Weekday::Wed, true),
-    ("miercoles", Weekday::Wed, true),
-    ("jueves", Weekday::Thu, true),
-    ("viernes", Weekday::Fri, true),
-    ("sábado", Weekday::Sat, true),
-    ("sabado", Weekday::Sat, true),
-    ("domingo", Weekday::Sun, true),
-    ("maandag", Weekday::Mon, true),
-    ("dinsdag", Weekday::Tue, true),
-    ("woensdag", Weekday::Wed, true),
-    ("donderdag", Weekday::Thu, true),
-    ("vrijdag", Weekday::Fri, true),
-    ("zaterdag", Weekday::Sat, true),
-    ("zondag", Weekday::Sun, true),
-    ("segunda-feira", Weekday::Mon, true),
-    ("terça-feira", Weekday::Tue, true),
-    ("terca-feira", Weekday::Tue, true),
-    ("quarta-feira", Weekday::Wed, true),
-    ("quinta-feira", Weekday::Thu, true),
-    ("sexta-feira", Weekday::Fri, true),
-    ("segunda", Weekday::Mon, false),
-    ("terça", Weekday::Tue, false),
-    ("terca", Weekday::Tue, false),
-    ("quarta", Weekday::Wed, false),
-    ("quinta", Weekday::Thu, false),
-    ("sexta", Weekday::Fri, false),
-];
+#[rustfmt::skip]
+const WEEKDAYS: &[(&str, Weekday, bool)] = {
+    use Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
+    &[
+        ("monday", Mon, true), ("tuesday", Tue, true), ("wednesday", Wed, true),
+        ("thursday", Thu, true), ("friday", Fri, true), ("saturday", Sat, true),
+        ("sunday", Sun, true),
+        ("mon", Mon, false), ("tue", Tue, false), ("tues", Tue, false), ("wed", Wed, false),
+        ("thu", Thu, false), ("thur", Thu, false), ("thurs", Thu, false), ("fri", Fri, false),
+        ("sat", Sat, false), ("sun", Sun, false),
+        ("montag", Mon, true), ("dienstag", Tue, true), ("mittwoch", Wed, true),
+        ("donnerstag", Thu, true), ("freitag", Fri, true), ("samstag", Sat, true),
+        ("sonnabend", Sat, true), ("sonntag", Sun, true),
+        ("lundi", Mon, true), ("mardi", Tue, true), ("mercredi", Wed, true), ("jeudi", Thu, true),
+        ("vendredi", Fri, true), ("samedi", Sat, true), ("dimanche", Sun, true),
+        ("lunes", Mon, true), ("martes", Tue, true), ("miércoles", Wed, true),
+        ("miercoles", Wed, true), ("jueves", Thu, true), ("viernes", Fri, true),
+        ("sábado", Sat, true), ("sabado", Sat, true), ("domingo", Sun, true),
+        ("maandag", Mon, true), ("dinsdag", Tue, true), ("woensdag", Wed, true),
+        ("donderdag", Thu, true), ("vrijdag", Fri, true), ("zaterdag", Sat, true),
+        ("zondag", Sun, true),
+        ("segunda-feira", Mon, true), ("terça-feira", Tue, true), ("terca-feira", Tue, true),
+        ("quarta-feira", Wed, true), ("quinta-feira", Thu, true), ("sexta-feira", Fri, true),
+        ("segunda", Mon, false), ("terça", Tue, false), ("terca", Tue, false),
+        ("quarta", Wed, false), ("quinta", Thu, false), ("sexta", Fri, false),
+    ]
+};
 
 /// Small numbers written as words, for "in two weeks".
+#[rustfmt::skip]
 const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("a couple of", 2),
-    ("a", 1),
-    ("an", 1),
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("fourteen", 14),
-    ("fifteen", 15),
-    ("twenty", 20),
-    ("thirty", 30),
-    ("ein", 1),
-    ("eine", 1),
-    ("einer", 1),
-    ("einem", 1),
-    ("einen", 1),
-    ("zwei", 2),
-    ("drei", 3),
-    ("vier", 4),
-    ("fünf", 5),
-    ("sechs", 6),
-    ("sieben", 7),
-    ("acht", 8),
-    ("neun", 9),
-    ("zehn", 10),
-    ("elf", 11),
-    ("zwölf", 12),
-    ("vierzehn", 14),
-    ("zwanzig", 20),
-    ("dreißig", 30),
-    ("un", 1),
-    ("une", 1),
-    ("deux", 2),
-    ("trois", 3),
-    ("quatre", 4),
-    ("cinq", 5),
-    ("sept", 7),
-    ("huit", 8),
-    ("neuf", 9),
-    ("dix", 10),
-    ("quinze", 15),
-    ("vingt", 20),
-    ("trente", 30),
-    ("una", 1),
-    ("dos", 2),
-    ("tres", 3),
-    ("cuatro", 4),
-    ("cinco", 5),
-    ("seis", 6),
-    ("siete", 7),
-    ("ocho", 8),
-    ("nueve", 9),
-    ("diez", 10),
-    ("quince", 15),
-    ("veinte", 20),
-    ("treinta", 30),
-    ("een", 1),
-    ("één", 1),
-    ("twee", 2),
-    ("drie", 3),
-    ("vijf", 5),
-    ("zes", 6),
-    ("zeven", 7),
-    ("negen", 9),
-    ("tien", 10),
-    ("veertien", 14),
-    ("twintig", 20),
-    ("dertig", 30),
-    ("um", 1),
-    ("uma", 1),
-    ("dois", 2),
-    ("duas", 2),
-    ("três", 3),
-    ("quatro", 4),
-    ("sete", 7),
-    ("oito", 8),
-    ("nove", 9),
-    ("dez", 10),
-    ("vinte", 20),
-    ("trinta", 30),
+    ("a couple of", 2), ("a", 1), ("an", 1), ("one", 1), ("two", 2), ("three", 3), ("four", 4),
+    ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10),
+    ("eleven", 11), ("twelve", 12), ("fourteen", 14), ("fifteen", 15), ("twenty", 20),
+    ("thirty", 30), ("ein", 1), ("eine", 1), ("einer", 1), ("einem", 1), ("einen", 1),
+    ("zwei", 2), ("drei", 3), ("vier", 4), ("fünf", 5), ("sechs", 6), ("sieben", 7),
+    ("acht", 8), ("neun", 9), ("zehn", 10), ("elf", 11), ("zwölf", 12), ("vierzehn", 14),
+    ("zwanzig", 20), ("dreißig", 30), ("un", 1), ("une", 1), ("deux", 2), ("trois", 3),
+    ("quatre", 4), ("cinq", 5), ("sept", 7), ("huit", 8), ("neuf", 9), ("dix", 10),
+    ("quinze", 15), ("vingt", 20), ("trente", 30), ("una", 1), ("dos", 2), ("tres", 3),
+    ("cuatro", 4), ("cinco", 5), ("seis", 6), ("siete", 7), ("ocho", 8), ("nueve", 9),
+    ("diez", 10), ("quince", 15), ("veinte", 20), ("treinta", 30), ("een", 1), ("één", 1),
+    ("twee", 2), ("drie", 3), ("vijf", 5), ("zes", 6), ("zeven", 7), ("negen", 9), ("tien", 10),
+    ("veertien", 14), ("twintig", 20), ("dertig", 30), ("um", 1), ("uma", 1), ("dois", 2),
+    ("duas", 2), ("três", 3), ("quatro", 4), ("sete", 7), ("oito", 8), ("nove", 9), ("dez", 10),
+    ("vinte", 20), ("trinta", 30),
 ];
 
 /// Currency symbols and codes that may stand before a number.
+#[rustfmt::skip]
 const PREFIX_CURRENCIES: &[(&str, &str)] = &[
-    ("us$", "USD"),
-    ("u$s", "USD"),
-    ("usd", "USD"),
-    ("$", "USD"),
-    ("ca$", "CAD"),
-    ("c$", "CAD"),
-    ("cad", "CAD"),
-    ("au$", "AUD"),
-    ("a$", "AUD"),
-    ("aud", "AUD"),
-    ("nz$", "NZD"),
-    ("nzd", "NZD"),
-    ("mx$", "MXN"),
-    ("mxn", "MXN"),
-    ("r$", "BRL"),
-    ("brl", "BRL"),
-    ("€", "EUR"),
-    ("eur", "EUR"),
-    ("£", "GBP"),
-    ("gbp", "GBP"),
-    ("chf", "CHF"),
-    ("sfr.", "CHF"),
-    ("sfr", "CHF"),
-    ("¥", "JPY"),
-    ("jpy", "JPY"),
-    ("cny", "CNY"),
-    ("₹", "INR"),
-    ("inr", "INR"),
-    ("sek", "SEK"),
-    ("nok", "NOK"),
-    ("dkk", "DKK"),
-    ("pln", "PLN"),
-    ("czk", "CZK"),
-    ("sgd", "SGD"),
-    ("hkd", "HKD"),
-    ("zar", "ZAR"),
+    ("us$", "USD"), ("u$s", "USD"), ("usd", "USD"), ("$", "USD"), ("ca$", "CAD"), ("c$", "CAD"),
+    ("cad", "CAD"), ("au$", "AUD"), ("a$", "AUD"), ("aud", "AUD"), ("nz$", "NZD"),
+    ("nzd", "NZD"), ("mx$", "MXN"), ("mxn", "MXN"), ("r$", "BRL"), ("brl", "BRL"), ("€", "EUR"),
+    ("eur", "EUR"), ("£", "GBP"), ("gbp", "GBP"), ("chf", "CHF"), ("sfr.", "CHF"),
+    ("sfr", "CHF"), ("¥", "JPY"), ("jpy", "JPY"), ("cny", "CNY"), ("₹", "INR"), ("inr", "INR"),
+    ("sek", "SEK"), ("nok", "NOK"), ("dkk", "DKK"), ("pln", "PLN"), ("czk", "CZK"),
+    ("sgd", "SGD"), ("hkd", "HKD"), ("zar", "ZAR"),
 ];
 
 /// Currency symbols, codes and words that may follow a number.
+#[rustfmt::skip]
 const SUFFIX_CURRENCIES: &[(&str, &str)] = &[
-    ("$", "USD"),
-    ("usd", "USD"),
-    ("us dollars", "USD"),
-    ("us dollar", "USD"),
-    ("dollars", "USD"),
-    ("dollar", "USD"),
-    ("dólares", "USD"),
-    ("dolares", "USD"),
-    ("cad", "CAD"),
-    ("aud", "AUD"),
-    ("nzd", "NZD"),
-    ("mxn", "MXN"),
-    ("brl", "BRL"),
-    ("reais", "BRL"),
-    ("€", "EUR"),
-    ("eur", "EUR"),
-    ("euros", "EUR"),
-    ("euro", "EUR"),
-    ("£", "GBP"),
-    ("gbp", "GBP"),
-    ("pounds sterling", "GBP"),
-    ("pounds", "GBP"),
-    ("libras esterlinas", "GBP"),
-    ("libras", "GBP"),
-    ("chf", "CHF"),
-    ("schweizer franken", "CHF"),
-    ("franken", "CHF"),
-    ("francs suisses", "CHF"),
-    ("francos suizos", "CHF"),
-    ("¥", "JPY"),
-    ("jpy", "JPY"),
-    ("cny", "CNY"),
-    ("₹", "INR"),
-    ("inr", "INR"),
-    ("sek", "SEK"),
-    ("nok", "NOK"),
-    ("dkk", "DKK"),
-    ("pln", "PLN"),
-    ("czk", "CZK"),
-    ("sgd", "SGD"),
-    ("hkd", "HKD"),
-    ("zar", "ZAR"),
+    ("$", "USD"), ("usd", "USD"), ("us dollars", "USD"), ("us dollar", "USD"),
+    ("dollars", "USD"), ("dollar", "USD"), ("dólares", "USD"), ("dolares", "USD"),
+    ("cad", "CAD"), ("aud", "AUD"), ("nzd", "NZD"), ("mxn", "MXN"), ("brl", "BRL"),
+    ("reais", "BRL"), ("€", "EUR"), ("eur", "EUR"), ("euros", "EUR"), ("euro", "EUR"),
+    ("£", "GBP"), ("gbp", "GBP"), ("pounds sterling", "GBP"), ("pounds", "GBP"),
+    ("libras esterlinas", "GBP"), ("libras", "GBP"), ("chf", "CHF"),
+    ("schweizer franken", "CHF"), ("franken", "CHF"), ("francs suisses", "CHF"),
+    ("francos suizos", "CHF"), ("¥", "JPY"), ("jpy", "JPY"), ("cny", "CNY"), ("₹", "INR"),
+    ("inr", "INR"), ("sek", "SEK"), ("nok", "NOK"), ("dkk", "DKK"), ("pln", "PLN"),
+    ("czk", "CZK"), ("sgd", "SGD"), ("hkd", "HKD"), ("zar", "ZAR"),
 ];
 
 /// Words common in one language and rare in the others, to guess the
 /// language of a text without a `lang` hint.
+#[rustfmt::skip]
 const STOPWORDS: &[(&str, &[&str])] = &[
-    (
-        "en",
-        &[
-            "the", "and", "we", "will", "you", "please", "is", "are", "for", "this", "that",
-            "with", "invoice", "payment", "thanks", "our", "be", "have", "of", "to",
-        ],
-    ),
-    (
-        "de",
-        &[
-            "der", "die", "das", "und", "wir", "ist", "nicht", "sie", "mit", "für", "bitte",
-            "rechnung", "zahlung", "den", "dem", "werden", "ich", "ihre", "vielen",
-        ],
-    ),
-    (
-        "fr",
-        &[
-            "le", "les", "et", "nous", "est", "pour", "vous", "avec", "merci", "facture",
-            "paiement", "une", "des", "sera", "je", "du", "votre",
-        ],
-    ),
-    (
-        "es",
-        &[
-            "el", "los", "las", "y", "usted", "con", "gracias", "factura", "pago", "por", "será",
-            "está", "del", "su", "hemos",
-        ],
-    ),
-    (
-        "nl",
-        &[
-            "het", "een", "wij", "niet", "met", "bedankt", "factuur", "betaling", "zijn", "wordt",
-            "graag", "voor", "uw", "ik", "van",
-        ],
-    ),
-    (
-        "pt",
-        &[
-            "o",
-            "os",
-            "não",
-            "com",
-            "obrigado",
-            "obrigada",
-            "fatura",
-            "pagamento",
-            "você",
-            "nós",
-            "seu",
-            "sua",
-            "do",
-            "da",
-            "vamos",
-        ],
-    ),
+    ("en", &["the", "and", "we", "will", "you", "please", "is", "are", "for", "this", "that",
+             "with", "invoice", "payment", "thanks", "our", "be", "have", "of", "to"]),
+    ("de", &["der", "die", "das", "und", "wir", "ist", "nicht", "sie", "mit", "für", "bitte",
+             "rechnung", "zahlung", "den", "dem", "werden", "ich", "ihre", "vielen"]),
+    ("fr", &["le", "les", "et", "nous", "est", "pour", "vous", "avec", "merci", "facture",
+             "paiement", "une", "des", "sera", "je", "du", "votre"]),
+    ("es", &["el", "los", "las", "y", "usted", "con", "gracias", "factura", "pago", "por",
+             "será", "está", "del", "su", "hemos"]),
+    ("nl", &["het", "een", "wij", "niet", "met", "bedankt", "factuur", "betaling", "zijn",
+             "wordt", "graag", "voor", "uw", "ik", "van"]),
+    ("pt", &["o", "os", "não", "com", "obrigado", "obrigada", "fatura", "pagamento", "você",
+             "nós", "seu", "sua", "do", "da", "vamos"]),
 ];
 
 // ---------------------------------------------------------------------------
@@ -653,6 +379,7 @@ static RE_DOTTED_NO_YEAR: LazyLock<Regex> =
 static RE_SLASHED: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?P<a>\d{1,2})(?P<s1>[/-])(?P<b>\d{1,2})(?P<s2>[/-])(?P<y>(?:19|20)\d{2}|\d{2})")
 });
+static RE_SLASHED_NO_YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})"));
 static RE_DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?i)(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|re|ste|de|e|º|ª|°|o|\.)?(?:\s*(?:of|de|van)\s+|[\s\-/]*)(?P<m>{})(?:\.?(?:,?\s*(?:(?:de|del)\s+)?|\s*[-/]\s*)(?P<y>(?:19|20)\d{{2}}))?",
@@ -786,6 +513,18 @@ static RE_IN_UNIT_WORD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Dutch time units, the only ones "over" (Dutch "in") goes with.
+const DUTCH_UNITS: &[&str] = &[
+    "dag",
+    "dagen",
+    "werkdag",
+    "werkdagen",
+    "week",
+    "weken",
+    "maand",
+    "maanden",
+];
+
 /// Words after which "morgen" is the morning, and "mañana" this morning.
 const MORNING_BEFORE: &[&str] = &[
     "guten", "gute", "goede", "goeie", "am", "den", "jeden", "heute", "diesen", "la", "esta",
@@ -798,14 +537,39 @@ const ID_TOKEN: &str = r"(?P<tok>[A-Za-z0-9](?:[A-Za-z0-9/_\-]*[A-Za-z0-9])?)";
 const ID_SEP: &str = r"(?P<sep>(?:\s*(?:numbers?|nos?\.?|nr\.?|n[°º]\.?|n\.\s?º|num\.?|nummer|num[ée]ro|n[úu]mero|ref\.?|#|:))+\s*(?:(?:is|was|ist|lautet|est|es|é|era)\s+)?|\s+)";
 const ID_REVERSE: &str = r"(?:(?:num[ée]ro|n[úu]mero|number|nummer|n[°º])\s+(?:de\s+(?:la\s+)?|da\s+|do\s+|del\s+|of\s+(?:the\s+)?|van\s+(?:de\s+)?)?)?";
 
+/// Words that introduce an invoice number, longest first within a language.
+#[rustfmt::skip]
+const INVOICE_LABELS: &[&str] = &[
+    r"invoices", r"invoice", r"inv\.?",
+    r"rechnungsnummer", r"rechnungsnr\.?", r"rechnungs-nr\.?", r"rechnungen", r"rechnung",
+    r"factures", r"facture",
+    r"facturas", r"factura",
+    r"factuurnummer", r"facturen", r"factuur",
+    r"faturas", r"fatura", r"notas\s+fiscais", r"nota\s+fiscal",
+];
+
+/// Words that introduce a purchase-order number, longest first.
+#[rustfmt::skip]
+const PO_LABELS: &[&str] = &[
+    r"purchase\s+orders?", r"p\.\s?o\.", r"p/o", r"po-nummer", r"po-number", r"po-nr\.?",
+    r"inkoopordernummer", r"inkooporder", r"bestelbonnummer", r"bestelnummer", r"bestelbon",
+    r"bestellnummer", r"bestell-nr\.?", r"bestellnr\.?", r"bestellungen", r"bestellung",
+    r"auftragsnummer",
+    r"bons?\s+de\s+commande", r"commandes", r"commande",
+    r"[óo]rdenes\s+de\s+compra", r"orden\s+de\s+compra",
+    r"pedidos\s+de\s+compra", r"pedido\s+de\s+compra", r"pedidos", r"pedido",
+    r"ordens?\s+de\s+compra", r"ordem\s+de\s+compra",
+    r"pos", r"po",
+];
+
 static RE_INVOICE: LazyLock<Regex> = LazyLock::new(|| {
-    let labels = r"invoices|invoice|inv\.?|rechnungsnummer|rechnungsnr\.?|rechnungs-nr\.?|rechnungen|rechnung|factures|facture|facturas|factura|factuurnummer|facturen|factuur|faturas|fatura|notas\s+fiscais|nota\s+fiscal";
+    let labels = INVOICE_LABELS.join("|");
     re(&format!(
         r"(?i){ID_REVERSE}(?P<label>{labels}){ID_SEP}{ID_TOKEN}"
     ))
 });
 static RE_PO: LazyLock<Regex> = LazyLock::new(|| {
-    let labels = r"purchase\s+orders?|p\.\s?o\.|p/o|po-nummer|po-number|po-nr\.?|inkoopordernummer|inkooporder|bestelbonnummer|bestelnummer|bestelbon|bestellnummer|bestell-nr\.?|bestellnr\.?|bestellungen|bestellung|auftragsnummer|bons?\s+de\s+commande|commandes|commande|[óo]rdenes\s+de\s+compra|orden\s+de\s+compra|pedidos\s+de\s+compra|pedido\s+de\s+compra|pedidos|pedido|ordens?\s+de\s+compra|ordem\s+de\s+compra|pos|po";
+    let labels = PO_LABELS.join("|");
     re(&format!(
         r"(?i){ID_REVERSE}(?P<label>{labels}){ID_SEP}{ID_TOKEN}"
     ))
@@ -818,18 +582,10 @@ static RE_ID_MORE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 /// Labels in the plural, after which a list of numbers may follow.
+#[rustfmt::skip]
 const PLURAL_LABELS: &[&str] = &[
-    "invoices",
-    "rechnungen",
-    "factures",
-    "facturas",
-    "facturen",
-    "faturas",
-    "pos",
-    "purchase orders",
-    "bestellungen",
-    "commandes",
-    "pedidos",
+    "invoices", "rechnungen", "factures", "facturas", "facturen", "faturas", "pos",
+    "purchase orders", "bestellungen", "commandes", "pedidos",
 ];
 
 static RE_AMOUNT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -1039,6 +795,16 @@ fn prev_word(text: &str, i: usize) -> String {
     word.into_iter().collect::<String>().to_lowercase()
 }
 
+/// Whether the next word after byte offset `i` (same line) starts upper case.
+fn next_word_capitalised(text: &str, i: usize) -> bool {
+    text.get(i..)
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t'])
+        .chars()
+        .next()
+        .is_some_and(char::is_uppercase)
+}
+
 /// The word right after byte offset `i`, lower-cased.
 fn next_word(text: &str, i: usize) -> String {
     text.get(i..)
@@ -1146,32 +912,22 @@ fn calendar_date(
 }
 
 /// Words before `12.3.` that make it a section or version number.
+#[rustfmt::skip]
 const NOT_A_DATE_BEFORE: &[&str] = &[
-    "section",
-    "clause",
-    "punkt",
-    "ziffer",
-    "abschnitt",
-    "art",
-    "article",
-    "artikel",
-    "paragraph",
-    "para",
-    "version",
-    "v",
-    "item",
-    "point",
-    "chapter",
-    "kapitel",
-    "seite",
-    "page",
-    "artículo",
-    "artigo",
-    "cláusula",
-    "clausula",
-    "hoofdstuk",
-    "pagina",
-    "página",
+    "section", "clause", "punkt", "ziffer", "abschnitt", "art", "article", "artikel",
+    "paragraph", "para", "version", "v", "item", "point", "chapter", "kapitel", "seite", "page",
+    "artículo", "artigo", "cláusula", "clausula", "hoofdstuk", "pagina", "página",
+];
+
+/// Words before `12/31` that make it a date rather than a fraction.
+#[rustfmt::skip]
+const DATE_PREPOSITIONS: &[&str] = &[
+    "on", "by", "until", "till", "before", "after", "from", "due", "since",
+    "am", "bis", "zum", "ab", "vom", "seit",
+    "le", "au", "du", "avant", "depuis",
+    "el", "del", "al", "antes", "hasta", "para", "desde",
+    "op", "tot", "voor", "vóór", "uiterlijk", "per", "vanaf",
+    "em", "até", "ate", "no", "dia",
 ];
 
 /// Whether a currency symbol or code stands right before `i` (so that the
@@ -1266,6 +1022,40 @@ fn absolute_dates(ctx: &mut Ctx<'_>) {
         );
         Some(())
     });
+    // "by 12/31": a date only after a date preposition or a weekday, since
+    // "1/2" is more often a fraction.
+    scan(&RE_SLASHED_NO_YEAR, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) || next_char(text, e) == Some('/') {
+            return None;
+        }
+        if !(DATE_PREPOSITIONS.contains(&prev_word(text, s).as_str()) || after_weekday(text, s)) {
+            return None;
+        }
+        if RE_NOT_A_DAY.is_match(&text[e..]) {
+            return None;
+        }
+        let (a, b): (u32, u32) = (number(c, "a")?, number(c, "b")?);
+        let (month, day) = if a > 12 && b <= 12 {
+            (b, a)
+        } else if b > 12 && a <= 12 {
+            (a, b)
+        } else if a <= 12 && b <= 12 {
+            if ctx.month_first() { (a, b) } else { (b, a) }
+        } else {
+            return None;
+        };
+        if day == 0 || month == 0 || day > 31 {
+            return None;
+        }
+        ctx.push_date(
+            Tier::AbsoluteDate,
+            s,
+            e,
+            calendar_date(ctx.reference, None, month, day),
+        );
+        Some(())
+    });
     scan(&RE_DAY_MONTH, text, |c| {
         let (s, e) = span(c)?;
         if !start_ok(text, s) || !end_ok(text, e) {
@@ -1344,7 +1134,10 @@ fn days_of_month(ctx: &mut Ctx<'_>) {
             }
             let explicit =
                 c.name("prep").is_some() || c.name("nm").is_some() || c.name("tm").is_some();
-            let before_punctuation = !text[e..].trim_start().starts_with(char::is_alphanumeric);
+            let before_punctuation = text[e..]
+                .chars()
+                .next()
+                .is_none_or(|ch| matches!(ch, '.' | '!' | '?' | ';' | ')' | '\n' | '\r'));
             if !(explicit || before_punctuation || after_weekday(text, s)) {
                 return None;
             }
@@ -1412,39 +1205,40 @@ fn weekdays(ctx: &mut Ctx<'_>) {
         if !alone && RE_ORDINAL_USE.is_match(&text[wd_match.end()..]) {
             return None;
         }
-        if let Some(rel) = modifier {
-            // "na"/"no"/"até" only introduce the Portuguese short forms.
-            if c.name("pt").is_some() && alone {
-                let pre = normalise_words(&text[s..wd_match.start()]);
-                if matches!(
-                    pre.as_str(),
-                    "na" | "no" | "até" | "ate" | "até a" | "ate a"
-                ) {
-                    found.push((wd_match.start(), e, Rel::ThisWeekday(wd)));
-                    return Some(());
-                }
-            }
-            found.push((s, e, rel));
-            return Some(());
+        // "na"/"no"/"até" only introduce the Portuguese short forms; before a
+        // full weekday name they are left out of the span.
+        let plain_pt_prefix = c.name("pt").is_some()
+            && matches!(
+                normalise_words(&text[s..wd_match.start()]).as_str(),
+                "na" | "no" | "até" | "ate" | "até a" | "ate a"
+            );
+        // "Domingo Pérez" is a person.
+        if modifier.is_none()
+            && wd_match.as_str().starts_with('D')
+            && wd == Weekday::Sun
+            && next_word_capitalised(text, e)
+        {
+            return None;
         }
-        // A weekday right before a date belongs to it.
-        let mut p = e;
-        if text[p..].starts_with(',') {
-            p += 1;
-        }
-        p += text[p..].len() - text[p..].trim_start().len();
+        let (start, rel) = match modifier {
+            Some(_) if alone && plain_pt_prefix => (wd_match.start(), Some(Rel::ThisWeekday(wd))),
+            Some(rel) => (s, Some(rel)),
+            None if alone => (s, Some(Rel::ThisWeekday(wd))),
+            None => (s, None),
+        };
+        // A weekday right before a date belongs to that date.
+        let rest = text[e..].trim_start_matches('.');
+        let rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        let p = text.len() - rest.len();
         let after_article = RE_ARTICLE.find(&text[p..]).map(|m| p + m.end());
         if let Some(&i) = date_starts
             .get(&p)
             .or_else(|| after_article.and_then(|q| date_starts.get(&q)))
         {
-            merges.push((i, s));
+            merges.push((i, start));
             return Some(());
         }
-        if !alone {
-            return None;
-        }
-        found.push((s, e, Rel::ThisWeekday(wd)));
+        found.push((start, e, rel?));
         Some(())
     });
     for (i, s) in merges {
@@ -1494,6 +1288,12 @@ fn relative_phrases(ctx: &mut Ctx<'_>) {
     scan(&RE_IN_UNITS, text, |c| {
         let (s, e) = span(c)?;
         if !start_ok(text, s) || !end_ok(text, e) {
+            return None;
+        }
+        // English "over 3 months" is a spread, Dutch "over 3 maanden" a date.
+        let prep = normalise_words(text[s..].split_whitespace().next().unwrap_or(""));
+        let unit = normalise_words(text[..e].rsplit(char::is_whitespace).next().unwrap_or(""));
+        if prep == "over" && !DUTCH_UNITS.contains(&unit.as_str()) {
             return None;
         }
         let n_text = group(c, "n")?;
@@ -1716,11 +1516,11 @@ fn amounts(ctx: &mut Ctx<'_>) {
 fn amount_value(c: &Captures<'_>) -> Option<String> {
     let int = group(c, "int")?;
     let seps: Vec<char> = int.chars().filter(|ch| !ch.is_ascii_digit()).collect();
-    if let Some(first) = seps.first() {
-        if seps.iter().any(|s| s != first) || group(c, "ds").is_some_and(|d| d.starts_with(*first))
-        {
-            return None;
-        }
+    if let Some(first) = seps.first()
+        && (seps.iter().any(|s| s != first)
+            || group(c, "ds").is_some_and(|d| d.starts_with(*first)))
+    {
+        return None;
     }
     let digits: String = int.chars().filter(char::is_ascii_digit).collect();
     let digits = digits.trim_start_matches('0');
@@ -1845,6 +1645,7 @@ mod tests {
             &*RE_DOTTED,
             &*RE_DOTTED_NO_YEAR,
             &*RE_SLASHED,
+            &*RE_SLASHED_NO_YEAR,
             &*RE_DAY_MONTH,
             &*RE_MONTH_DAY,
             &*RE_DOM_EN,

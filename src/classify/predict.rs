@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::extract::{Span, client_text, span_text};
+use super::extract::{Span, client_text_with_sender, span_text};
 use super::facts::{find_facts, parse_email_date, to_facts};
 use super::model::{ClassifyError, ReplyClassifier};
 use crate::domain::{Evidence, Label, Prediction, Reply};
@@ -59,7 +59,10 @@ pub fn predict(
     replies: &[Reply],
     opts: &PredictOptions,
 ) -> Result<Vec<Prediction>, ClassifyError> {
-    let extracted: Vec<_> = replies.iter().map(|r| client_text(&r.body)).collect();
+    let extracted: Vec<_> = replies
+        .iter()
+        .map(|r| client_text_with_sender(&r.body, &r.from))
+        .collect();
     let texts: Vec<&str> = extracted.iter().map(|c| c.text()).collect();
     let probs = clf.probabilities(&texts)?;
     let labels = clf.meta().labels.clone();
