@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::extract::{Span, client_text_with_sender, span_text};
+use super::extract::{ClientText, Span, client_text_with_sender, span_text};
 use super::facts::{find_facts, parse_email_date, to_facts};
 use super::model::{ClassifyError, ReplyClassifier};
 use crate::domain::{Evidence, Label, Prediction, Reply};
@@ -34,6 +34,48 @@ impl Default for PredictOptions {
             max_evidence: 3,
             min_weight: 0.05,
         }
+    }
+}
+
+/// Most words a reply may have to count as a bare answer ("Yes.", "Friday.").
+const BARE_ANSWER_WORDS: usize = 4;
+
+/// Spec rule 1: a bare answer that only makes sense through our quoted
+/// question ("Yes.") is read as answering it. For client texts of at most
+/// [`BARE_ANSWER_WORDS`] words, returns the last question found in the
+/// quoted text below the client's words (`>` markers removed), if any.
+pub fn quoted_question(body: &str, client: &ClientText) -> Option<String> {
+    if client.text().split_whitespace().count() > BARE_ANSWER_WORDS {
+        return None;
+    }
+    let after = client.segments().last().map_or(0, |s| s.end);
+    let rest: String = body.chars().skip(after).collect();
+    let mut question = None;
+    for line in rest.lines() {
+        let line = line
+            .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+            .trim();
+        if let Some(q) = line.rfind('?') {
+            // The sentence that ends at the question mark.
+            let head = &line[..=q];
+            let start = head
+                .char_indices()
+                .rev()
+                .skip(1)
+                .find(|(_, c)| matches!(c, '.' | '!' | '?'))
+                .map_or(0, |(i, _)| i + 1);
+            question = Some(head[start..].trim().to_string());
+        }
+    }
+    question.filter(|q| q.chars().count() > 3)
+}
+
+/// The text the model reads for a reply: the client's own words, followed
+/// for bare answers by the quoted question they answer.
+pub fn model_input(body: &str, client: &ClientText) -> String {
+    match quoted_question(body, client) {
+        Some(q) => format!("{}\n(answering: {q})", client.text()),
+        None => client.text().to_string(),
     }
 }
 
@@ -63,7 +105,12 @@ pub fn predict(
         .iter()
         .map(|r| client_text_with_sender(&r.body, &r.from))
         .collect();
-    let texts: Vec<&str> = extracted.iter().map(|c| c.text()).collect();
+    let inputs: Vec<String> = replies
+        .iter()
+        .zip(&extracted)
+        .map(|(r, c)| model_input(&r.body, c))
+        .collect();
+    let texts: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let probs = clf.probabilities(&texts)?;
     let labels = clf.meta().labels.clone();
     let model = clf.meta().display_name();
@@ -76,9 +123,12 @@ pub fn predict(
         if opts.explain && !predicted.is_empty() {
             let chars: Vec<char> = reply.body.chars().collect();
             let sentences = ct.sentences();
+            let context = quoted_question(&reply.body, ct)
+                .map(|q| format!("\n(answering: {q})"))
+                .unwrap_or_default();
             let variants: Vec<String> = sentences
                 .iter()
-                .map(|s| text_without(&chars, ct.segments(), *s))
+                .map(|s| text_without(&chars, ct.segments(), *s) + &context)
                 .collect();
             let refs: Vec<&str> = variants.iter().map(String::as_str).collect();
             let occluded = if refs.is_empty() {
@@ -130,6 +180,22 @@ pub fn predict(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_answers_read_the_quoted_question() {
+        let body = "Friday.\n\nOn Mon, 16 Nov 2026 at 09:02, AR <ar@firm.example> wrote:\n> Invoice INV-2031 is overdue. Can you confirm when this will be paid?\n> Thanks, AR";
+        let ct = super::super::extract::client_text(body);
+        assert_eq!(
+            model_input(body, &ct),
+            "Friday.\n(answering: Can you confirm when this will be paid?)"
+        );
+        let long = "We will pay the invoice on Friday next week.\n> Can you confirm when this will be paid?";
+        let ct = super::super::extract::client_text(long);
+        assert_eq!(model_input(long, &ct), ct.text());
+        let no_question = "Yes.\n> Invoice INV-2031 is overdue.";
+        let ct = super::super::extract::client_text(no_question);
+        assert_eq!(quoted_question(no_question, &ct), None);
+    }
 
     #[test]
     fn text_without_blanks_only_the_sentence() {
