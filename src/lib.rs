@@ -19,6 +19,8 @@ pub mod jsonl;
 pub mod ledger;
 /// Source → parse → link → classify → store, exactly once per message.
 pub mod pipeline;
+/// Routing, reply drafts and promises to pay: pure rules over a labelled reply.
+pub mod rules;
 /// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
 pub mod store;
 /// Training the classifier head and top encoder layers from `training-data/`.

@@ -1,0 +1,552 @@
+//! Deterministic reply drafts: minijinja templates over named facts.
+//!
+//! A draft is a greeting, an opening in the chosen [`Tone`], one section per
+//! label or request the reply raises, and a closing, each a template of
+//! `src/rules/templates/`. The rules choose the templates; templates hold no
+//! logic, so the variables a template names ([`minijinja::Template::undeclared_variables`])
+//! are exactly the facts the draft states, and each is looked up in a bag of
+//! facts with their sources ([`FactUse`]): the ledger, the reply, the SOW
+//! facts or the configuration. A variable missing from the bag is an error,
+//! never an empty string (undefined variables are strict), and a fact the
+//! reply did not give selects a template that asks for it instead.
+//!
+//! Drafts are plain text: nothing is HTML-escaped. Reply-derived values are
+//! passed to templates as values, never as template source, so `{{ … }}` in
+//! a client's name or PO number is printed as written; line breaks in them
+//! become spaces.
+//!
+//! Threading: the subject gets one `Re: ` unless it already starts with a
+//! reply prefix (`Re:`, `RE:`, `AW:`, `SV:`, `Antw:`, `RES:`, …);
+//! `In-Reply-To` is the reply's Message-ID and `References` its References
+//! (or In-Reply-To) followed by its Message-ID.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::route::{Analysis, ContactFinding, PoFinding, Rule};
+use super::signals::one_line;
+use super::{Case, FactUse, Route, RuleConfig, Tone};
+use crate::domain::Label;
+
+/// A drafted reply awaiting a person's approve / edit / reject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    /// The client address it answers (the reply's From), when known.
+    pub to: Option<String>,
+    /// `Re: <the reply's subject>`, never doubled.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// The reply's Message-ID, for the `In-Reply-To` header.
+    pub in_reply_to: Option<String>,
+    /// Message-IDs for the `References` header, oldest first.
+    pub references: Vec<String>,
+    /// Every fact the body states, with its source.
+    pub facts_used: Vec<FactUse>,
+    /// The templates rendered, in order (greeting, opening, sections, closing).
+    pub templates: Vec<String>,
+    /// The tone it is written in.
+    pub tone: Tone,
+    /// Invoice numbers whose PDF goes with the draft (invoice-copy requests).
+    pub attach_invoices: Vec<String>,
+    /// True when the rule configuration lets it go without a person.
+    pub auto_send: bool,
+}
+
+/// Template sources, embedded at build time.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "greeting_named",
+        include_str!("templates/greeting_named.j2"),
+    ),
+    (
+        "greeting_plain",
+        include_str!("templates/greeting_plain.j2"),
+    ),
+    (
+        "opening_friendly",
+        include_str!("templates/opening_friendly.j2"),
+    ),
+    ("opening_firm", include_str!("templates/opening_firm.j2")),
+    (
+        "opening_formal",
+        include_str!("templates/opening_formal.j2"),
+    ),
+    (
+        "closing_friendly",
+        include_str!("templates/closing_friendly.j2"),
+    ),
+    ("closing_firm", include_str!("templates/closing_firm.j2")),
+    (
+        "closing_formal",
+        include_str!("templates/closing_formal.j2"),
+    ),
+    (
+        "dispute_holding",
+        include_str!("templates/dispute_holding.j2"),
+    ),
+    ("po_new", include_str!("templates/po_new.j2")),
+    ("po_missing", include_str!("templates/po_missing.j2")),
+    ("po_exhausted", include_str!("templates/po_exhausted.j2")),
+    (
+        "approval_pending",
+        include_str!("templates/approval_pending.j2"),
+    ),
+    (
+        "approval_dated",
+        include_str!("templates/approval_dated.j2"),
+    ),
+    (
+        "payment_scheduled",
+        include_str!("templates/payment_scheduled.j2"),
+    ),
+    (
+        "payment_ask_date",
+        include_str!("templates/payment_ask_date.j2"),
+    ),
+    (
+        "payment_ask_amount",
+        include_str!("templates/payment_ask_amount.j2"),
+    ),
+    (
+        "payment_ask_both",
+        include_str!("templates/payment_ask_both.j2"),
+    ),
+    (
+        "payment_reported",
+        include_str!("templates/payment_reported.j2"),
+    ),
+    ("invoice_copy", include_str!("templates/invoice_copy.j2")),
+    (
+        "contact_change",
+        include_str!("templates/contact_change.j2"),
+    ),
+    ("contact_ask", include_str!("templates/contact_ask.j2")),
+    ("bank_details", include_str!("templates/bank_details.j2")),
+];
+
+/// The names of every draft template, for tests and documentation.
+pub const TEMPLATE_NAMES: [&str; 23] = [
+    "greeting_named",
+    "greeting_plain",
+    "opening_friendly",
+    "opening_firm",
+    "opening_formal",
+    "closing_friendly",
+    "closing_firm",
+    "closing_formal",
+    "dispute_holding",
+    "po_new",
+    "po_missing",
+    "po_exhausted",
+    "approval_pending",
+    "approval_dated",
+    "payment_scheduled",
+    "payment_ask_date",
+    "payment_ask_amount",
+    "payment_ask_both",
+    "payment_reported",
+    "invoice_copy",
+    "contact_change",
+    "contact_ask",
+    "bank_details",
+];
+
+/// The template environment: plain text, strict about undefined variables.
+static ENV: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    Ok(env)
+});
+
+/// One section of a draft, chosen by the rules; its template names the facts it states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Section {
+    DisputeHolding,
+    PoNew { po: String, source: String },
+    PoMissing,
+    PoExhausted,
+    ApprovalPending,
+    ApprovalDated,
+    PaymentScheduled,
+    PaymentAskDate,
+    PaymentAskAmount,
+    PaymentAskBoth,
+    PaymentReported,
+    InvoiceCopy,
+    ContactChange { email: String, source: String },
+    ContactAsk,
+    BankDetails,
+}
+
+impl Section {
+    /// The section's template.
+    pub(crate) fn template(&self) -> &'static str {
+        match self {
+            Section::DisputeHolding => "dispute_holding",
+            Section::PoNew { .. } => "po_new",
+            Section::PoMissing => "po_missing",
+            Section::PoExhausted => "po_exhausted",
+            Section::ApprovalPending => "approval_pending",
+            Section::ApprovalDated => "approval_dated",
+            Section::PaymentScheduled => "payment_scheduled",
+            Section::PaymentAskDate => "payment_ask_date",
+            Section::PaymentAskAmount => "payment_ask_amount",
+            Section::PaymentAskBoth => "payment_ask_both",
+            Section::PaymentReported => "payment_reported",
+            Section::InvoiceCopy => "invoice_copy",
+            Section::ContactChange { .. } => "contact_change",
+            Section::ContactAsk => "contact_ask",
+            Section::BankDetails => "bank_details",
+        }
+    }
+
+    /// The rule of the table the section answers (for auto-send).
+    pub(crate) fn rule(&self) -> &'static str {
+        match self {
+            Section::DisputeHolding => "scope_dispute",
+            Section::PoNew { .. } | Section::PoMissing | Section::PoExhausted => "po_mismatch",
+            Section::ApprovalPending | Section::ApprovalDated => "approval_pending",
+            Section::PaymentScheduled
+            | Section::PaymentAskDate
+            | Section::PaymentAskAmount
+            | Section::PaymentAskBoth => "payment_scheduled",
+            Section::PaymentReported => "payment_reported",
+            Section::InvoiceCopy
+            | Section::ContactChange { .. }
+            | Section::ContactAsk
+            | Section::BankDetails => "request",
+        }
+    }
+
+    /// True for sections that press for payment (they take the tone tier).
+    fn chases(&self) -> bool {
+        matches!(
+            self.rule(),
+            "po_mismatch" | "approval_pending" | "payment_scheduled"
+        )
+    }
+}
+
+/// The sections a draft for this analysis holds, in order: the dispute
+/// holding reply on the partner route, then a payment report's thanks (and
+/// no chaser), or else the PO, approval and payment sections; then requests.
+/// Fails when a request needs a fact nothing can supply.
+pub(crate) fn plan(a: &Analysis, cfg: &RuleConfig, partner: bool) -> Result<Vec<Section>, String> {
+    let mut out = Vec::new();
+    if partner {
+        out.push(Section::DisputeHolding);
+    }
+    match &a.paid {
+        Some(p) if p.full => out.push(Section::PaymentReported),
+        Some(_) => {}
+        None => {
+            if let Some(po) = &a.po {
+                out.push(match po {
+                    PoFinding::New { po, source } => Section::PoNew {
+                        po: po.clone(),
+                        source: source.clone(),
+                    },
+                    PoFinding::Exhausted => Section::PoExhausted,
+                    PoFinding::Missing => Section::PoMissing,
+                });
+            }
+            if a.labels.contains(&Label::ApprovalPending) {
+                out.push(if a.approval.is_some() {
+                    Section::ApprovalDated
+                } else {
+                    Section::ApprovalPending
+                });
+            }
+            if let Some(p) = &a.promise {
+                out.push(match (p.date.is_some(), p.amount.is_some()) {
+                    (true, true) => Section::PaymentScheduled,
+                    (false, true) => Section::PaymentAskDate,
+                    (true, false) => Section::PaymentAskAmount,
+                    (false, false) => Section::PaymentAskBoth,
+                });
+            }
+        }
+    }
+    if a.requests.invoice_copy {
+        out.push(Section::InvoiceCopy);
+    }
+    match &a.requests.contact {
+        Some(ContactFinding::Address { email, source }) => out.push(Section::ContactChange {
+            email: email.clone(),
+            source: source.clone(),
+        }),
+        Some(ContactFinding::Unclear) => out.push(Section::ContactAsk),
+        None => {}
+    }
+    if a.requests.bank {
+        if cfg.remit_to.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err("bank details requested and no remit_to configured".to_string());
+        }
+        out.push(Section::BankDetails);
+    }
+    Ok(out)
+}
+
+/// Renders the draft for `sections`. Fails (and the reply goes to a person)
+/// when a template names a fact the bag does not hold.
+pub(crate) fn compose(
+    case: &Case<'_>,
+    cfg: &RuleConfig,
+    a: &Analysis,
+    sections: &[Section],
+    rule: &Rule,
+) -> Result<Draft, String> {
+    let env = ENV.as_ref().map_err(Clone::clone)?;
+    let bag = fact_bag(case, cfg, a, sections);
+    let chasing = rule.route != Route::Partner && sections.iter().any(Section::chases);
+    let mut tone = if chasing { a.tone() } else { Tone::Friendly };
+    if tone != Tone::Friendly
+        && !(bag.contains_key("due_date") && bag.contains_key("invoice_amount"))
+    {
+        tone = Tone::Friendly;
+    }
+    let greeting = if bag.contains_key("contact_name") {
+        "greeting_named"
+    } else {
+        "greeting_plain"
+    };
+    let (opening, closing) = match tone {
+        Tone::Friendly => ("opening_friendly", "closing_friendly"),
+        Tone::Firm => ("opening_firm", "closing_firm"),
+        Tone::Formal => ("opening_formal", "closing_formal"),
+    };
+    let mut names: Vec<&str> = vec![greeting, opening];
+    names.extend(sections.iter().map(Section::template));
+    names.push(closing);
+
+    let mut parts = Vec::with_capacity(names.len());
+    let mut used: Vec<FactUse> = Vec::new();
+    for name in &names {
+        let tmpl = env
+            .get_template(name)
+            .map_err(|e| format!("template {name}: {e}"))?;
+        let vars: BTreeSet<String> = tmpl.undeclared_variables(false).into_iter().collect();
+        let mut ctx = BTreeMap::new();
+        for var in &vars {
+            let fact = bag
+                .get(var.as_str())
+                .ok_or_else(|| format!("template {name} needs the fact {var}, which is missing"))?;
+            ctx.insert(var.clone(), fact.value.clone());
+            if !used.iter().any(|u| u.name == fact.name) {
+                used.push(fact.clone());
+            }
+        }
+        let text = tmpl
+            .render(&ctx)
+            .map_err(|e| format!("template {name}: {e}"))?;
+        parts.push(text.trim().to_string());
+    }
+    let mut body = parts.join("\n\n");
+    body.push('\n');
+    let msg = case.message;
+    let (in_reply_to, references) = threading(msg);
+    Ok(Draft {
+        to: msg.from.as_deref().map(one_line).filter(|s| !s.is_empty()),
+        subject: reply_subject(&msg.subject, case.invoice.map(|i| i.number.as_str())),
+        body,
+        in_reply_to,
+        references,
+        facts_used: used,
+        templates: names.iter().map(|n| n.to_string()).collect(),
+        tone,
+        attach_invoices: if sections.contains(&Section::InvoiceCopy) {
+            case.invoice
+                .map(|i| vec![i.number.clone()])
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        auto_send: false,
+    })
+}
+
+/// Every fact a template may state, by template variable name.
+fn fact_bag(
+    case: &Case<'_>,
+    cfg: &RuleConfig,
+    a: &Analysis,
+    sections: &[Section],
+) -> BTreeMap<&'static str, FactUse> {
+    let mut bag = BTreeMap::new();
+    let mut put = |name: &'static str, value: String, source: String| {
+        if !value.trim().is_empty() {
+            bag.insert(
+                name,
+                FactUse {
+                    name: name.to_string(),
+                    value,
+                    source,
+                },
+            );
+        }
+    };
+    if let Some(inv) = case.invoice {
+        put(
+            "invoice_number",
+            one_line(&inv.number),
+            "ledger:invoice.number".into(),
+        );
+        put(
+            "due_date",
+            render_ledger_date(&inv.due_date),
+            "ledger:invoice.due_date".into(),
+        );
+        put(
+            "issue_date",
+            render_ledger_date(&inv.issue_date),
+            "ledger:invoice.issue_date".into(),
+        );
+    }
+    if let Some(m) = &a.invoice_money {
+        put(
+            "invoice_amount",
+            m.to_string(),
+            "ledger:invoice.amount".into(),
+        );
+    }
+    if let Some(name) = &case.message.from_name {
+        put("contact_name", one_line(name), "reply:From".into());
+    }
+    put(
+        "sender_name",
+        one_line(&cfg.sender_name),
+        "config:sender_name".into(),
+    );
+    if let Some(r) = &cfg.remit_to {
+        let text: String = r.replace("\r\n", "\n").replace('\r', "\n");
+        put(
+            "remit_to",
+            text.trim().to_string(),
+            "config:remit_to".into(),
+        );
+    }
+    if let Some((name, _)) = &a.partner {
+        put("partner_name", name.value.clone(), name.source.clone());
+    }
+    if let Some(d) = &a.approval {
+        put("approval_date", render_date(d.date), d.source.clone());
+    }
+    if let Some(p) = &a.promise {
+        for f in [&p.date, &p.amount].into_iter().flatten() {
+            let name = if f.name == "promise_date" {
+                "promise_date"
+            } else {
+                "promise_amount"
+            };
+            put(name, f.value.clone(), f.source.clone());
+        }
+    }
+    for s in sections {
+        match s {
+            Section::PoNew { po, source } => put("new_po", po.clone(), source.clone()),
+            Section::ContactChange { email, source } => {
+                put("new_contact", email.clone(), source.clone());
+            }
+            _ => {}
+        }
+    }
+    bag
+}
+
+/// How drafts write a date: `15 December 2026`, which the fact extractor
+/// reads back in any language setting.
+pub(crate) fn render_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+/// A ledger date (`YYYY-MM-DD`) as drafts write it; anything else as written.
+fn render_ledger_date(s: &str) -> String {
+    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        Ok(d) => render_date(d),
+        Err(_) => one_line(s),
+    }
+}
+
+static RE_REPLY_PREFIX: LazyLock<Result<Regex, regex::Error>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:re|aw|sv|vs|antw|antwort|ref|réf|rép|rif|res|r|odp|ynt)\s*(?:\[\d+\]|\(\d+\))?\s*:",
+    )
+});
+
+/// The subject of a reply to a message with `subject`: one `Re: ` in front
+/// unless it already starts with a reply prefix in any common language;
+/// `Re: Invoice <number>` when the subject is empty. Line breaks are removed
+/// (no header injection).
+pub fn reply_subject(subject: &str, invoice_number: Option<&str>) -> String {
+    let s = one_line(subject);
+    if s.is_empty() {
+        return match invoice_number {
+            Some(n) => format!("Re: Invoice {}", one_line(n)),
+            None => "Re:".to_string(),
+        };
+    }
+    let already = RE_REPLY_PREFIX.as_ref().is_ok_and(|re| re.is_match(&s));
+    if already { s } else { format!("Re: {s}") }
+}
+
+/// `In-Reply-To` and `References` for a reply to `msg` (RFC 5322 §3.6.4).
+fn threading(msg: &crate::domain::ParsedMessage) -> (Option<String>, Vec<String>) {
+    let clean = |id: &str| one_line(id).trim_matches(['<', '>']).to_string();
+    let in_reply_to = msg
+        .message_id
+        .as_deref()
+        .map(clean)
+        .filter(|s| !s.is_empty());
+    let parents = if msg.references.is_empty() {
+        &msg.in_reply_to
+    } else {
+        &msg.references
+    };
+    let mut refs: Vec<String> = Vec::new();
+    for id in parents.iter().map(|i| clean(i)).chain(in_reply_to.clone()) {
+        if !id.is_empty() && !refs.contains(&id) {
+            refs.push(id);
+        }
+    }
+    (in_reply_to, refs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_loads_and_is_listed() {
+        let env = ENV.as_ref().expect("templates parse");
+        assert_eq!(TEMPLATES.len(), TEMPLATE_NAMES.len());
+        for name in TEMPLATE_NAMES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn subjects() {
+        assert_eq!(reply_subject("Invoice INV-1", None), "Re: Invoice INV-1");
+        assert_eq!(
+            reply_subject("RE: Invoice INV-1", None),
+            "RE: Invoice INV-1"
+        );
+        assert_eq!(reply_subject("AW: Rechnung 7", None), "AW: Rechnung 7");
+        assert_eq!(reply_subject("Re[2]: x", None), "Re[2]: x");
+        assert_eq!(reply_subject("Fwd: x", None), "Re: Fwd: x");
+        assert_eq!(reply_subject("Regarding x", None), "Re: Regarding x");
+        assert_eq!(reply_subject("  ", Some("INV-9")), "Re: Invoice INV-9");
+        assert_eq!(reply_subject("a\r\nBcc: x@y", None), "Re: a Bcc: x@y");
+    }
+}

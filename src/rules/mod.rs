@@ -1,0 +1,365 @@
+//! What happens to a labelled reply: its route, the reply drafted for a
+//! person to approve, the escalation packet for a disputed invoice, and the
+//! promise to pay it records.
+//!
+//! Everything here is a pure function of its inputs: no I/O, no SQL, no
+//! clock ("today" is part of the [`Case`]), so [`decide`] is tested from
+//! tables and can run anywhere in the pipeline. No model writes text: drafts
+//! are minijinja templates whose every variable is a fact of the ledger, of
+//! the SOW/change-order attachments or of the reply itself, each with its
+//! source ([`FactUse`]).
+//!
+//! # The rule table
+//!
+//! [`RULES`] is an ordered list; [`decide`] takes the **first** rule that
+//! matches. The order is the order of caution: rules that stop the labels
+//! from being trusted come first, then the partner, then the collections
+//! queue, and drafting last, so when a reply has several labels the most
+//! cautious route wins. A draft, when the rule prepares one, still addresses
+//! every label and request of the reply (a scope dispute that also promises
+//! payment gets a holding reply that confirms the promise).
+//!
+//! | # | rule | when | route | draft |
+//! |---|------|------|-------|-------|
+//! | 1 | `unreadable` | the message had parse problems, an attachment could not be read, or there is no text at all | collections | — |
+//! | 2 | `auto_reply` | an automatic reply (out of office, ticket acknowledgement, …) | collections | — |
+//! | 3 | `unclassified` | no prediction (no model, or it failed) | collections | — |
+//! | 4 | `uncertain` | any label's score lies in its uncertainty band, edges included (default `[0.40, 0.60]`, per-label overrides) | collections | — |
+//! | 5 | `unlinked` | no invoice, or several (`unknown_invoice`, `ambiguous_invoice: …`) | collections | — |
+//! | 6 | `scope_dispute` | `scope_dispute` predicted and a partner owns the engagement (else the client) | partner, with the escalation packet; invoice `disputed`, reminders paused | holding reply + other labels |
+//! | 7 | `scope_dispute_unowned` | `scope_dispute` predicted, no partner on record | collections, with the escalation packet; invoice `disputed` | — |
+//! | 8 | `high_value` | invoice amount ≥ the high-value threshold of its currency (default 50,000.00) | collections | prepared for the collector |
+//! | 9 | `partial_payment` | the reply reports a payment smaller than the invoice | collections | — |
+//! | 10 | `payment_reported` | the reply says the invoice is paid, or a remittance attachment names it (a `void` invoice excepted): invoice `payment_reported` unless the ledger already has it closed, reminders paused | draft | thank-you, no chaser |
+//! | 11 | `closed_invoice` | the ledger already has the invoice `paid`, `payment_reported` or `void` | collections | — (never chase what is paid) |
+//! | 12 | `broken_promises` | tone tier (below) would pass `formal`: the collector takes over | collections | prepared at `formal` |
+//! | 13 | `missing_fact` | a needed fact is missing and no template asks for it (bank details without `remit_to` configured) | collections | — |
+//! | 14 | `po_mismatch` | `po_mismatch` predicted | draft | `po_new` (a new PO in the reply: confirm the reissue), `po_exhausted` (balance used up: ask for a change order), else `po_missing` (ask for the valid PO) |
+//! | 15 | `approval_pending` | `approval_pending` predicted | draft | `approval_dated` (the reply names a date: follow up the day after) or `approval_pending` (ask for the date) |
+//! | 16 | `payment_scheduled` | `payment_scheduled` predicted | draft | `payment_scheduled` (confirm date and amount; check the day after), or `payment_ask_date` / `payment_ask_amount` / `payment_ask_both` |
+//! | 17 | `request` | an invoice-copy, billing-contact or bank-details request (usually `other`) | draft | `invoice_copy`, `contact_change` / `contact_ask`, `bank_details` |
+//! | 18 | `no_action` | anything else (a plain acknowledgement, unrelated mail) | collections | — |
+//!
+//! Drafts on the `draft` route await a person's approve / edit / reject;
+//! [`RuleConfig::auto_send`] may allow sending for a rule, off by default,
+//! and a draft that mixes rules is auto-sent only when every one allows it.
+//!
+//! **Tone.** A draft that chases payment (PO, approval, payment sections)
+//! takes a tone tier from the invoice's age past its due date — `friendly`
+//! up to 30 days, `firm` up to 60, `formal` beyond — raised one tier per
+//! prior broken promise; past `formal` the collector takes over (rule 12).
+//! Thank-you, request and dispute-holding drafts are always `friendly`.
+//!
+//! **Never chase what is paid.** A payment report sets the invoice status to
+//! `payment_reported` and pauses reminders whatever the route, and no draft
+//! for that reply contains a chaser section.
+//!
+//! **Promises to pay** ([`promise`]) are read from the `payment_scheduled`
+//! evidence: a date (relative dates resolved against the reply's Date
+//! header) and an amount (partial payments included). A promise without a
+//! date gets a follow-up [`RuleConfig::default_promise_follow_up_days`]
+//! after the reply; one with a date is checked the day after it.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Attachment, Client, Engagement, Invoice, Label, ParsedMessage, Prediction};
+
+/// Drafts: templates, fact binding, threading.
+pub mod draft;
+/// The escalation packet a partner gets for a scope dispute.
+pub mod escalation;
+/// Money in minor units, parsed from ledger and fact strings.
+pub mod money;
+/// Promises to pay: extraction and state transitions.
+pub mod promise;
+/// The ordered rule table and [`decide`].
+pub mod route;
+mod signals;
+
+pub use draft::{Draft, TEMPLATE_NAMES, reply_subject};
+pub use escalation::{Aspect, Comparison, EscalationPacket, EvidenceSpan};
+pub use money::Money;
+pub use promise::{Escalation, Promise, PromiseState};
+pub use route::{RULES, Rule, decide, rule_table_markdown};
+
+/// Where a reply goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// A drafted reply awaits a person's approve / edit / reject.
+    Draft,
+    /// The collections team's human queue.
+    Collections,
+    /// The partner who owns the client or engagement.
+    Partner,
+}
+
+impl Route {
+    /// The route's name as stored and printed (`draft`, `collections`, `partner`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Draft => "draft",
+            Route::Collections => "collections",
+            Route::Partner => "partner",
+        }
+    }
+}
+
+/// How firmly a chasing draft is worded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    /// Not overdue or recently overdue: thanks and a question.
+    Friendly,
+    /// Overdue for a while: states the amount and due date.
+    Firm,
+    /// Long overdue: says the invoice remains unpaid and asks for attention.
+    Formal,
+}
+
+impl Tone {
+    /// The tone's name as used in template names and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tone::Friendly => "friendly",
+            Tone::Firm => "firm",
+            Tone::Formal => "formal",
+        }
+    }
+
+    /// The tone of tier `n` (0 friendly, 1 firm, 2 formal), `None` past formal.
+    pub fn from_tier(n: u32) -> Option<Tone> {
+        match n {
+            0 => Some(Tone::Friendly),
+            1 => Some(Tone::Firm),
+            2 => Some(Tone::Formal),
+            _ => None,
+        }
+    }
+
+    /// One tier up, `None` past formal (the collector takes over).
+    pub fn up(self) -> Option<Tone> {
+        Tone::from_tier(self as u32 + 1)
+    }
+}
+
+/// A fact a draft states, with where it came from so a person can check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactUse {
+    /// The template variable (`invoice_amount`).
+    pub name: String,
+    /// The value as written in the draft (`USD 8,400.00`).
+    pub value: String,
+    /// Its source: `ledger:invoice.amount`, `reply:body chars 5..89`,
+    /// `sow:SOW.pdf p2 l14`, `config:sender_name`.
+    pub source: String,
+}
+
+/// A value with its source, for escalation packets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcedValue {
+    /// The value (`"150.00 USD"`, `"120"`, a scope item's text).
+    pub value: String,
+    /// Where it came from, written like [`FactUse::source`].
+    pub source: String,
+}
+
+impl SourcedValue {
+    /// A value with its source.
+    pub fn new(value: impl Into<String>, source: impl Into<String>) -> SourcedValue {
+        SourcedValue {
+            value: value.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// One billed line of an invoice, where the ledger or an invoice document
+/// gives them (the ledger CSV has none; a richer ledger can pass them in).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    /// What was billed ("Data migration", "Senior Consultant – October").
+    pub description: String,
+    /// Rate-card role the line bills, if any.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Hours billed, as a decimal number (`"40"`).
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// Rate billed, `"175.00 USD"`.
+    #[serde(default)]
+    pub rate: Option<String>,
+    /// `hour` (default) or `day`.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Line amount, `"7000.00 USD"`.
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// Where the line comes from (`ledger:invoice_lines[2]`, `invoice:INV-2031.pdf p1 l20`).
+    pub source: String,
+}
+
+/// Settings of the rules. Every field has a default, so a config file names
+/// only what it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleConfig {
+    /// Invoices at or above this amount (in their own currency, `"50000.00"`)
+    /// go to the collections queue.
+    pub high_value_threshold: String,
+    /// Per-currency thresholds overriding [`RuleConfig::high_value_threshold`]
+    /// (`"JPY" → "5000000"`).
+    pub high_value_by_currency: BTreeMap<String, String>,
+    /// Scores in `[low, high]` (edges included) are too unsure to act on.
+    pub uncertainty_band: (f32, f32),
+    /// Per-label bands overriding [`RuleConfig::uncertainty_band`].
+    pub label_bands: BTreeMap<Label, (f32, f32)>,
+    /// Days after the reply to follow up an approval, PO or request draft
+    /// that names no date.
+    pub default_follow_up_days: u32,
+    /// Days after the reply to check a promise to pay that names no date.
+    pub default_promise_follow_up_days: u32,
+    /// Days past due after which chasing drafts turn `firm`.
+    pub tone_firm_after_days: i64,
+    /// Days past due after which chasing drafts turn `formal`.
+    pub tone_formal_after_days: i64,
+    /// Rules whose drafts may be sent without a person (all off by default).
+    pub auto_send: BTreeMap<String, bool>,
+    /// Who signs drafts ("Accounts Receivable, Example LLP").
+    pub sender_name: String,
+    /// Our payment instructions, quoted verbatim when a client asks for bank
+    /// details; without them such requests go to a person.
+    pub remit_to: Option<String>,
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        RuleConfig {
+            high_value_threshold: "50000.00".to_string(),
+            high_value_by_currency: BTreeMap::new(),
+            uncertainty_band: (0.4, 0.6),
+            label_bands: BTreeMap::new(),
+            default_follow_up_days: 7,
+            default_promise_follow_up_days: 7,
+            tone_firm_after_days: 30,
+            tone_formal_after_days: 60,
+            auto_send: BTreeMap::new(),
+            sender_name: "Accounts Receivable".to_string(),
+            remit_to: None,
+        }
+    }
+}
+
+impl RuleConfig {
+    /// The uncertainty band of `label`.
+    pub fn band(&self, label: Label) -> (f32, f32) {
+        self.label_bands
+            .get(&label)
+            .copied()
+            .unwrap_or(self.uncertainty_band)
+    }
+
+    /// Whether drafts of `rule` may be sent without a person.
+    pub fn auto_send(&self, rule: &str) -> bool {
+        self.auto_send.get(rule).copied().unwrap_or(false)
+    }
+
+    /// The high-value threshold for invoices in `currency`, `None` when the
+    /// configured value is not an amount.
+    pub fn high_value(&self, currency: &str) -> Option<Money> {
+        let raw = self
+            .high_value_by_currency
+            .get(&currency.to_ascii_uppercase())
+            .unwrap_or(&self.high_value_threshold);
+        Money::parse(raw).map(|m| m.or_currency(currency))
+    }
+}
+
+/// Everything [`decide`] looks at for one reply. Build it with [`Case::new`]
+/// and fill in what is known.
+#[derive(Debug, Clone, Copy)]
+pub struct Case<'a> {
+    /// The parsed email.
+    pub message: &'a ParsedMessage,
+    /// The classifier's labels, scores and evidence; `None` when there is none.
+    pub prediction: Option<&'a Prediction>,
+    /// Why there is no prediction (`"model not loaded"`), when there is none.
+    pub unclassified_reason: Option<&'a str>,
+    /// The client the reply is linked to.
+    pub client: Option<&'a Client>,
+    /// The invoice's engagement.
+    pub engagement: Option<&'a Engagement>,
+    /// The invoice the reply is linked to.
+    pub invoice: Option<&'a Invoice>,
+    /// Why the reply is not linked to exactly one invoice (`unknown_invoice`,
+    /// `ambiguous_invoice: INV-1, INV-2`), as the linker says.
+    pub link_problem: Option<&'a str>,
+    /// The invoice's billed lines, where known (empty otherwise).
+    pub invoice_lines: &'a [InvoiceLine],
+    /// SOWs and change orders on file for the engagement, beyond those
+    /// attached to this message.
+    pub documents: &'a [Attachment],
+    /// The day the decision is made.
+    pub today: NaiveDate,
+    /// Promises to pay this invoice that were broken before.
+    pub broken_promises: u32,
+}
+
+impl<'a> Case<'a> {
+    /// A case with only the message and the day known; set the other fields
+    /// with struct update syntax.
+    pub fn new(message: &'a ParsedMessage, today: NaiveDate) -> Case<'a> {
+        Case {
+            message,
+            prediction: None,
+            unclassified_reason: None,
+            client: None,
+            engagement: None,
+            invoice: None,
+            link_problem: None,
+            invoice_lines: &[],
+            documents: &[],
+            today,
+            broken_promises: 0,
+        }
+    }
+}
+
+/// A billing contact to record, from a contact-change request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactUpdate {
+    /// The client's ledger id, when known.
+    pub client_id: Option<String>,
+    /// The new contact address, lower-cased.
+    pub contact: String,
+    /// Where the reply says it.
+    pub source: String,
+}
+
+/// What happens to one reply, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// Where it goes.
+    pub route: Route,
+    /// The name of the rule in [`RULES`] that decided.
+    pub rule: &'static str,
+    /// Why, in words a collector reads.
+    pub reason: String,
+    /// The drafted reply, when the rule prepares one.
+    pub draft: Option<Draft>,
+    /// For scope disputes: what the partner needs to judge it.
+    pub escalation: Option<EscalationPacket>,
+    /// New status for the invoice (`payment_reported`, `disputed`), if any.
+    pub invoice_status: Option<&'static str>,
+    /// True when reminders for the invoice must stop (paid or disputed).
+    pub pause_reminders: bool,
+    /// When to look at the invoice again.
+    pub follow_up: Option<NaiveDate>,
+    /// The promise to pay this reply makes, to be tracked.
+    pub promise: Option<Promise>,
+    /// A new billing contact to record.
+    pub contact_update: Option<ContactUpdate>,
+}

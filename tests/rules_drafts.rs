@@ -1,0 +1,431 @@
+//! Drafts from templates: every template rendered over a table of cases,
+//! the fact-tracing test, threading, tone and template-injection safety.
+
+// ---------------------------------------------------------------------------
+// Fixture: one client, engagement and invoice of the ledger, and a reply to
+// our reminder, each field settable per test.
+// ---------------------------------------------------------------------------
+
+use ar_triage::domain::Label;
+
+mod common;
+use common::*;
+
+use std::collections::{BTreeSet, HashSet};
+
+use ar_triage::classify::facts::{FactKind, find_facts, parse_email_date};
+use ar_triage::rules::{Draft, TEMPLATE_NAMES, Tone};
+use regex::Regex;
+
+/// A table of replies that, together, render every template.
+fn cases() -> Vec<(&'static str, World)> {
+    use Label::*;
+    let approval = "It is sitting with our CFO for sign-off.";
+    let mut out = vec![
+        ("approval, friendly", World::new(approval).label(ApprovalPending, 0.95)),
+        (
+            "approval with a date",
+            World::new("Sarah approves these and she is out until the 12th.").label(ApprovalPending, 0.95),
+        ),
+        (
+            "new PO",
+            World::new("The invoice was rejected because PO 4500012 is closed. Can you reissue it against PO 4500019?")
+                .label(PoMismatch, 0.95),
+        ),
+        (
+            "PO missing",
+            World::new("Our portal rejected the invoice: it needs a valid PO reference.").label(PoMismatch, 0.95),
+        ),
+        (
+            "PO exhausted",
+            World::new("PO 4500012 only covers 120 hours and its balance is exhausted.").label(PoMismatch, 0.95),
+        ),
+        (
+            "payment run on the 15th",
+            World::new("This is scheduled for our payment run on the 15th.").label(PaymentScheduled, 0.95),
+        ),
+        (
+            "partial payment next Friday",
+            World::new("We will pay $2,000.00 next Friday and the rest in December.").label(PaymentScheduled, 0.95),
+        ),
+        (
+            "promise without a date",
+            World::new("We will pay it, no problem.").label(PaymentScheduled, 0.95),
+        ),
+        (
+            "half, no amount",
+            World::new("We'll pay half on Friday.").label(PaymentScheduled, 0.95),
+        ),
+        (
+            "part, no amount, no date",
+            World::new("We can pay part of it.").label(PaymentScheduled, 0.95),
+        ),
+        (
+            "paid",
+            World::new("Paid today by wire, remittance attached.").label(PaymentScheduled, 0.95),
+        ),
+        ("invoice copy", World::new("Can you resend invoice INV-2031 as PDF?")),
+        (
+            "contact change",
+            World::new("Please send invoices to ap2@northwind.example from now on."),
+        ),
+        (
+            "contact change without an address",
+            World::new("Maria has left the company, please update your records."),
+        ),
+        (
+            "scope dispute with a promise",
+            World::new("We will pay the undisputed part, USD 6,000.00, on 1 December 2026. We count 32 hours, not 40.")
+                .label_with(PaymentScheduled, "We will pay the undisputed part, USD 6,000.00, on 1 December 2026.")
+                .label_with(ScopeDispute, "We count 32 hours, not 40."),
+        ),
+    ];
+    let mut w = World::new(approval).label(ApprovalPending, 0.95);
+    w.message.from_name = None;
+    out.push(("no sender name", w));
+    let mut w = World::new(approval).label(ApprovalPending, 0.95);
+    w.today = day(2026, 12, 20);
+    out.push(("40 days past due", w));
+    let mut w = World::new("This is scheduled for our payment run on the 15th.")
+        .label(PaymentScheduled, 0.95);
+    w.today = day(2027, 1, 20);
+    out.push(("70 days past due", w));
+    let mut w = World::new("Before we pay, could you confirm your bank details?");
+    w.cfg.remit_to =
+        Some("Example Bank plc\nIBAN GB33 BUKB 2020 1555 5555 55\nBIC BUKBGB22".to_string());
+    out.push(("bank details", w));
+    out
+}
+
+/// Facts of every input a draft may draw on, normalised like the fact
+/// extractor's output, plus every number written in them.
+struct Inputs {
+    facts: HashSet<(FactKind, String)>,
+    numbers: BTreeSet<String>,
+}
+
+fn number_tokens(text: &str) -> Vec<String> {
+    let re = Regex::new(r"\d+(?:[.,]\d+)*").expect("pattern");
+    re.find_iter(text)
+        .map(|m| m.as_str().replace(',', ""))
+        .collect()
+}
+
+fn id(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn inputs(w: &World) -> Inputs {
+    let msg = &w.message;
+    let reference = msg.date.as_deref().and_then(parse_email_date);
+    let mut texts: Vec<String> = vec![
+        msg.body.clone(),
+        msg.subject.clone(),
+        w.cfg.sender_name.clone(),
+    ];
+    texts.extend(msg.from_name.clone());
+    texts.extend(msg.from.clone());
+    texts.extend(w.cfg.remit_to.clone());
+    texts.push(w.client.name.clone());
+    if let Some(e) = &w.engagement {
+        texts.extend([e.partner.clone(), e.name.clone()]);
+    }
+    let mut facts = HashSet::new();
+    for t in &texts {
+        for f in find_facts(t, reference, None) {
+            facts.insert((f.kind, f.value));
+        }
+    }
+    if let Some(inv) = &w.invoice {
+        facts.insert((FactKind::InvoiceNumber, inv.number.clone()));
+        facts.insert((FactKind::Date, inv.due_date.clone()));
+        facts.insert((FactKind::Date, inv.issue_date.clone()));
+        facts.insert((FactKind::Amount, format!("{} {}", inv.amount, inv.currency)));
+        facts.extend(inv.po_number.clone().map(|p| (FactKind::PoNumber, p)));
+        texts.extend([
+            inv.number.clone(),
+            inv.amount.clone(),
+            inv.due_date.clone(),
+            inv.issue_date.clone(),
+        ]);
+    }
+    let numbers = texts.iter().flat_map(|t| number_tokens(t)).collect();
+    Inputs { facts, numbers }
+}
+
+/// Every date, amount, hours figure, PO and invoice number the draft states
+/// is an input fact, and every other number in it is written in an input.
+fn assert_traced(name: &str, w: &World, draft: &Draft) {
+    let inputs = inputs(w);
+    for text in [&draft.body, &draft.subject] {
+        let found = find_facts(text, None, Some("en"));
+        assert!(
+            !found.is_empty() || text == &draft.subject,
+            "{name}: the body states no fact at all:\n{text}"
+        );
+        let mut masked: Vec<char> = text.chars().collect();
+        for f in &found {
+            let known = match f.kind {
+                FactKind::InvoiceNumber | FactKind::PoNumber => inputs
+                    .facts
+                    .iter()
+                    .any(|(k, v)| *k == f.kind && id(v) == id(&f.value)),
+                _ => inputs.facts.contains(&(f.kind, f.value.clone())),
+            };
+            assert!(
+                known,
+                "{name}: {:?} {} is not in the inputs\n{text}",
+                f.kind, f.value
+            );
+            if f.kind == FactKind::Date {
+                for c in &mut masked[f.start..f.end] {
+                    *c = ' ';
+                }
+            }
+        }
+        let rest: String = masked.into_iter().collect();
+        for n in number_tokens(&rest) {
+            assert!(
+                inputs.numbers.contains(&n),
+                "{name}: number {n} is not in the inputs\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_template_renders_and_states_only_input_facts() {
+    let mut rendered = BTreeSet::new();
+    for (name, w) in cases() {
+        let d = w.decide();
+        let draft = d
+            .draft
+            .unwrap_or_else(|| panic!("{name}: no draft ({}: {})", d.rule, d.reason));
+        assert_traced(name, &w, &draft);
+        for f in &draft.facts_used {
+            assert!(
+                draft.body.contains(&f.value),
+                "{name}: fact {} = {:?} not in the body",
+                f.name,
+                f.value
+            );
+            assert!(
+                ["ledger:", "reply:", "config:", "sow:", "change_order:"]
+                    .iter()
+                    .any(|p| f.source.starts_with(p)),
+                "{name}: fact {} has source {:?}",
+                f.name,
+                f.source
+            );
+        }
+        let names: BTreeSet<&str> = draft.facts_used.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names.len(),
+            draft.facts_used.len(),
+            "{name}: facts listed once"
+        );
+        assert!(
+            !draft.body.contains("{{") && !draft.body.contains("{%"),
+            "{name}: template syntax left"
+        );
+        rendered.extend(draft.templates.clone());
+    }
+    let all: BTreeSet<String> = TEMPLATE_NAMES.iter().map(|s| s.to_string()).collect();
+    let missing: Vec<&String> = all.difference(&rendered).collect();
+    assert!(missing.is_empty(), "templates never rendered: {missing:?}");
+}
+
+/// A draft for one reply of the table.
+fn draft_of(name: &str) -> (World, Draft) {
+    let (_, w) = cases()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no case {name}"));
+    let d = w.decide().draft.expect("draft");
+    (w, d)
+}
+
+fn fact<'d>(d: &'d Draft, name: &str) -> (&'d str, &'d str) {
+    let f = d
+        .facts_used
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no fact {name} in {:?}", d.facts_used));
+    (f.value.as_str(), f.source.as_str())
+}
+
+#[test]
+fn each_fact_names_its_source() {
+    let (_, d) = draft_of("payment run on the 15th");
+    assert_eq!(
+        fact(&d, "invoice_number"),
+        ("INV-2031", "ledger:invoice.number")
+    );
+    assert_eq!(
+        fact(&d, "promise_amount"),
+        ("USD 8,400.00", "ledger:invoice.amount")
+    );
+    let body = "This is scheduled for our payment run on the 15th.";
+    let at = body.find("on the 15th").expect("in body");
+    assert_eq!(
+        fact(&d, "promise_date"),
+        (
+            "15 December 2026",
+            format!("reply:body chars {at}..{}", at + 11).as_str()
+        )
+    );
+    assert_eq!(fact(&d, "contact_name"), ("Maria Lopez", "reply:From"));
+    assert_eq!(
+        fact(&d, "sender_name"),
+        ("Accounts Receivable", "config:sender_name")
+    );
+    assert!(
+        d.body
+            .contains("payment of USD 8,400.00 towards invoice INV-2031 on 15 December 2026"),
+        "{}",
+        d.body
+    );
+
+    let (_, d) = draft_of("new PO");
+    assert_eq!(fact(&d, "new_po").0, "4500019");
+    assert!(
+        d.body
+            .contains("reissue invoice INV-2031 against PO 4500019"),
+        "{}",
+        d.body
+    );
+    assert!(
+        !d.body.contains("4500012"),
+        "never the closed PO:\n{}",
+        d.body
+    );
+}
+
+#[test]
+fn a_missing_fact_selects_a_template_that_asks_for_it() {
+    let sections = |name: &str| {
+        let (_, d) = draft_of(name);
+        d.templates[2..d.templates.len() - 1].to_vec()
+    };
+    assert_eq!(sections("approval, friendly"), ["approval_pending"]);
+    assert_eq!(sections("approval with a date"), ["approval_dated"]);
+    assert_eq!(sections("promise without a date"), ["payment_ask_date"]);
+    assert_eq!(sections("half, no amount"), ["payment_ask_amount"]);
+    assert_eq!(sections("part, no amount, no date"), ["payment_ask_both"]);
+    assert_eq!(sections("PO missing"), ["po_missing"]);
+    assert_eq!(sections("PO exhausted"), ["po_exhausted"]);
+    assert_eq!(
+        sections("contact change without an address"),
+        ["contact_ask"]
+    );
+    let (_, d) = draft_of("half, no amount");
+    assert!(
+        d.body.contains("Could you confirm the amount"),
+        "{}",
+        d.body
+    );
+    assert!(
+        !d.body.contains("8,400"),
+        "the invoice amount is not what was promised:\n{}",
+        d.body
+    );
+}
+
+#[test]
+fn tone_templates_follow_the_tier() {
+    let (_, d) = draft_of("40 days past due");
+    assert_eq!(d.tone, Tone::Firm);
+    assert!(
+        d.body.contains("which fell due on 10 November 2026"),
+        "{}",
+        d.body
+    );
+    let (_, d) = draft_of("70 days past due");
+    assert_eq!(d.tone, Tone::Formal);
+    assert!(d.body.contains("remains unpaid"), "{}", d.body);
+    assert!(
+        d.body
+            .trim_end()
+            .ends_with("Yours sincerely,\nAccounts Receivable"),
+        "{}",
+        d.body
+    );
+    let (_, d) = draft_of("invoice copy");
+    assert_eq!(d.tone, Tone::Friendly);
+
+    let mut w = World::new("Sitting with our CFO.").label(Label::ApprovalPending, 0.95);
+    w.today = day(2027, 1, 20);
+    w.invoice_mut().due_date = String::new();
+    let d = w.decide().draft.expect("draft");
+    assert_eq!(
+        d.tone,
+        Tone::Friendly,
+        "no due date to state: no firm wording"
+    );
+}
+
+#[test]
+fn drafts_thread_into_the_clients_conversation() {
+    let (_, d) = draft_of("approval, friendly");
+    assert_eq!(d.subject, "RE: Invoice INV-2031 reminder", "no second Re:");
+    assert_eq!(d.in_reply_to.as_deref(), Some("reply-77@northwind.example"));
+    assert_eq!(
+        d.references,
+        [
+            "rem-2031-1@ourfirm.example",
+            "rem-2031-2@ourfirm.example",
+            "reply-77@northwind.example"
+        ]
+    );
+    assert_eq!(d.to.as_deref(), Some("maria.lopez@northwind.example"));
+
+    let mut w = World::new("Sitting with our CFO.").label(Label::ApprovalPending, 0.95);
+    w.message.subject = "Invoice INV-2031".to_string();
+    w.message.references.clear();
+    let d = w.decide().draft.expect("draft");
+    assert_eq!(d.subject, "Re: Invoice INV-2031");
+    assert_eq!(
+        d.references,
+        ["rem-2031-2@ourfirm.example", "reply-77@northwind.example"],
+        "In-Reply-To stands in for missing References"
+    );
+}
+
+#[test]
+fn reply_text_is_a_value_never_a_template() {
+    let mut w = World::new("Sitting with our CFO.").label(Label::ApprovalPending, 0.95);
+    w.message.from_name =
+        Some("{{ 7 * 7 }} {% for x in range(3) %}x{% endfor %}\r\nBcc: evil@x.example".to_string());
+    w.message.subject = "{{ sender_name }}\nBcc: evil@x.example".to_string();
+    let d = w.decide().draft.expect("draft");
+    let first = d.body.lines().next().unwrap_or("");
+    assert_eq!(
+        first,
+        "Dear {{ 7 * 7 }} {% for x in range(3) %}x{% endfor %} Bcc: evil@x.example,"
+    );
+    assert!(!d.body.contains("49"));
+    assert_eq!(d.subject, "Re: {{ sender_name }} Bcc: evil@x.example");
+}
+
+#[test]
+fn drafts_are_plain_text() {
+    let mut w = World::new("Sitting with our CFO.").label(Label::ApprovalPending, 0.95);
+    w.message.from_name = Some("O'Brien & Sons <AP>".to_string());
+    let d = w.decide().draft.expect("draft");
+    assert!(
+        d.body.starts_with("Dear O'Brien & Sons <AP>,\n\n"),
+        "{}",
+        d.body
+    );
+}
+
+#[test]
+fn bank_details_are_quoted_from_the_configuration() {
+    let (w, d) = draft_of("bank details");
+    let remit = w.cfg.remit_to.clone().expect("configured");
+    assert!(d.body.contains(&remit), "{}", d.body);
+    assert_eq!(fact(&d, "remit_to").1, "config:remit_to");
+}

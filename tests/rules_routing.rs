@@ -1,0 +1,865 @@
+//! Routing from tables: every rule of the rule table, label combinations,
+//! thresholds, band edges, auto-replies, unknown invoices and paid invoices.
+
+// ---------------------------------------------------------------------------
+// Fixture: one client, engagement and invoice of the ledger, and a reply to
+// our reminder, each field settable per test.
+// ---------------------------------------------------------------------------
+
+use ar_triage::domain::{Attachment, AttachmentFacts, AttachmentKind, Label};
+use ar_triage::rules::InvoiceLine;
+use chrono::NaiveDate;
+
+mod common;
+use common::*;
+
+/// An attachment of `kind` with `facts`.
+fn attachment(filename: &str, kind: AttachmentKind, facts: AttachmentFacts) -> Attachment {
+    Attachment {
+        filename: filename.to_string(),
+        content_type: "application/pdf".to_string(),
+        size: 1000,
+        kind,
+        text: None,
+        facts,
+    }
+}
+
+use ar_triage::domain::SourcedFact;
+use ar_triage::rules::{Aspect, RULES, Route, Tone};
+
+fn sourced(value: &str, line: u32) -> SourcedFact {
+    SourcedFact {
+        value: value.to_string(),
+        page: Some(1),
+        line,
+    }
+}
+
+/// One row of the routing table: a reply and the route and rule expected.
+struct Row {
+    name: &'static str,
+    world: World,
+    route: Route,
+    rule: &'static str,
+}
+
+fn row(name: &'static str, world: World, route: Route, rule: &'static str) -> Row {
+    Row {
+        name,
+        world,
+        route,
+        rule,
+    }
+}
+
+const APPROVAL: &str = "It is sitting with our CFO for sign-off.";
+const PROMISE: &str = "This is scheduled for our payment run on the 15th.";
+const DISPUTE: &str =
+    "We count 32 hours for October, not 40, and the data migration was out of scope.";
+const PO_NEW: &str =
+    "The invoice was rejected because PO 4500012 is closed. Can you reissue it against PO 4500019?";
+
+fn table() -> Vec<Row> {
+    use Label::*;
+    let mut rows = Vec::new();
+
+    let mut w = World::new(PROMISE).label(PaymentScheduled, 0.95);
+    w.message.problems = vec!["truncated MIME part".to_string()];
+    rows.push(row(
+        "malformed message",
+        w,
+        Route::Collections,
+        "unreadable",
+    ));
+
+    let mut w = World::new(PROMISE).label(PaymentScheduled, 0.95);
+    w.message.attachments.push(attachment(
+        "remittance.pdf",
+        AttachmentKind::Remittance,
+        AttachmentFacts {
+            unreadable: Some("unreadable: encrypted PDF".to_string()),
+            ..AttachmentFacts::default()
+        },
+    ));
+    rows.push(row(
+        "unreadable attachment",
+        w,
+        Route::Collections,
+        "unreadable",
+    ));
+
+    rows.push(row(
+        "empty message",
+        World::new("  \n "),
+        Route::Collections,
+        "unreadable",
+    ));
+
+    let mut w = World::new(
+        "I am out of the office until Monday. Payment questions go to ap@northwind.example.",
+    )
+    .label(PaymentScheduled, 0.9);
+    w.message.auto_reply = Some("Auto-Submitted: auto-replied".to_string());
+    rows.push(row(
+        "auto-reply with a label",
+        w,
+        Route::Collections,
+        "auto_reply",
+    ));
+
+    let mut w = World::new(APPROVAL);
+    w.classified = false;
+    rows.push(row("no model", w, Route::Collections, "unclassified"));
+
+    rows.push(row(
+        "score inside the band",
+        World::new(APPROVAL).label(ApprovalPending, 0.55),
+        Route::Collections,
+        "uncertain",
+    ));
+    rows.push(row(
+        "band's lower edge is inside",
+        World::new(APPROVAL).label(ApprovalPending, 0.40),
+        Route::Collections,
+        "uncertain",
+    ));
+    rows.push(row(
+        "band's upper edge is inside",
+        World::new(APPROVAL).label(ApprovalPending, 0.60),
+        Route::Collections,
+        "uncertain",
+    ));
+    rows.push(row(
+        "just above the band",
+        World::new(APPROVAL).label(ApprovalPending, 0.61),
+        Route::Draft,
+        "approval_pending",
+    ));
+    rows.push(row(
+        "just below the band: no label",
+        World::new("Received, thanks.").label(ApprovalPending, 0.39),
+        Route::Collections,
+        "no_action",
+    ));
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.75);
+    w.cfg.label_bands.insert(ApprovalPending, (0.7, 0.8));
+    rows.push(row("per-label band", w, Route::Collections, "uncertain"));
+    let mut w = World::new(APPROVAL)
+        .label(ApprovalPending, 0.95)
+        .label(ScopeDispute, 0.5);
+    w.cfg.label_bands.insert(ApprovalPending, (0.7, 0.8));
+    rows.push(row(
+        "an unpredicted label in its band",
+        w,
+        Route::Collections,
+        "uncertain",
+    ));
+
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.invoice = None;
+    w.link_problem = Some("unknown_invoice".to_string());
+    rows.push(row("unknown invoice", w, Route::Collections, "unlinked"));
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.invoice = None;
+    w.link_problem = Some("ambiguous_invoice: INV-2031, INV-2032".to_string());
+    rows.push(row("ambiguous invoice", w, Route::Collections, "unlinked"));
+    let mut w = World::new(DISPUTE).label(ScopeDispute, 0.95);
+    w.invoice = None;
+    rows.push(row(
+        "a dispute needs its invoice first",
+        w,
+        Route::Collections,
+        "unlinked",
+    ));
+
+    rows.push(row(
+        "scope dispute",
+        World::new(DISPUTE).label(ScopeDispute, 0.95),
+        Route::Partner,
+        "scope_dispute",
+    ));
+    rows.push(row(
+        "scope dispute beats drafting",
+        World::new(&format!("{PROMISE} {DISPUTE}"))
+            .label_with(PaymentScheduled, PROMISE)
+            .label_with(ScopeDispute, DISPUTE),
+        Route::Partner,
+        "scope_dispute",
+    ));
+    let mut w = World::new(DISPUTE).label(ScopeDispute, 0.95);
+    w.invoice_mut().amount = "90000.00".to_string();
+    rows.push(row(
+        "scope dispute beats high value",
+        w,
+        Route::Partner,
+        "scope_dispute",
+    ));
+    let mut w = World::new(DISPUTE).label(ScopeDispute, 0.95);
+    w.engagement = None;
+    rows.push(row(
+        "client's partner when no engagement",
+        w,
+        Route::Partner,
+        "scope_dispute",
+    ));
+    let mut w = World::new(DISPUTE).label(ScopeDispute, 0.95);
+    w.engagement = None;
+    w.client.partner = String::new();
+    rows.push(row(
+        "dispute without a partner",
+        w,
+        Route::Collections,
+        "scope_dispute_unowned",
+    ));
+
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.invoice_mut().amount = "50000.00".to_string();
+    rows.push(row(
+        "at the high-value threshold",
+        w,
+        Route::Collections,
+        "high_value",
+    ));
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.invoice_mut().amount = "49999.99".to_string();
+    rows.push(row(
+        "just under the threshold",
+        w,
+        Route::Draft,
+        "approval_pending",
+    ));
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.invoice_mut().currency = "JPY".to_string();
+    w.invoice_mut().amount = "900000.00".to_string();
+    w.cfg
+        .high_value_by_currency
+        .insert("JPY".to_string(), "5000000".to_string());
+    rows.push(row(
+        "per-currency threshold",
+        w,
+        Route::Draft,
+        "approval_pending",
+    ));
+
+    rows.push(row(
+        "partial payment made",
+        World::new("We paid USD 2,000.00 today by wire, the rest follows.")
+            .label(PaymentScheduled, 0.95),
+        Route::Collections,
+        "partial_payment",
+    ));
+    rows.push(row(
+        "paid in full",
+        World::new("Paid today by wire, remittance attached.").label(PaymentScheduled, 0.95),
+        Route::Draft,
+        "payment_reported",
+    ));
+    let mut w = World::new("Please see attached.");
+    w.message.attachments.push(attachment(
+        "remittance.pdf",
+        AttachmentKind::Remittance,
+        AttachmentFacts {
+            invoice_numbers: vec![sourced("INV-2031", 4)],
+            amounts: vec![sourced("8400.00 USD", 4)],
+            ..AttachmentFacts::default()
+        },
+    ));
+    rows.push(row(
+        "remittance naming the invoice",
+        w,
+        Route::Draft,
+        "payment_reported",
+    ));
+    let mut w = World::new("Please see attached.");
+    w.message.attachments.push(attachment(
+        "remittance.pdf",
+        AttachmentKind::Remittance,
+        AttachmentFacts {
+            invoice_numbers: vec![sourced("INV-1999", 4)],
+            amounts: vec![sourced("8400.00 USD", 4)],
+            ..AttachmentFacts::default()
+        },
+    ));
+    rows.push(row(
+        "remittance for another invoice",
+        w,
+        Route::Collections,
+        "no_action",
+    ));
+    let mut w = World::new(&format!("Paid today by wire. {APPROVAL}"))
+        .label(PaymentScheduled, 0.95)
+        .label(ApprovalPending, 0.95);
+    w.invoice_mut().status = "open".to_string();
+    rows.push(row(
+        "paid beats chasing the approval",
+        w,
+        Route::Draft,
+        "payment_reported",
+    ));
+
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.invoice_mut().status = "paid".to_string();
+    rows.push(row(
+        "never chase a paid invoice",
+        w,
+        Route::Collections,
+        "closed_invoice",
+    ));
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.invoice_mut().status = "payment_reported".to_string();
+    rows.push(row(
+        "nor one reported paid",
+        w,
+        Route::Collections,
+        "closed_invoice",
+    ));
+
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.today = day(2027, 1, 20);
+    w.broken_promises = 1;
+    rows.push(row(
+        "long overdue and a broken promise",
+        w,
+        Route::Collections,
+        "broken_promises",
+    ));
+    let mut w = World::new(APPROVAL).label(ApprovalPending, 0.95);
+    w.broken_promises = 3;
+    rows.push(row(
+        "three broken promises",
+        w,
+        Route::Collections,
+        "broken_promises",
+    ));
+
+    rows.push(row(
+        "bank details without remit-to",
+        World::new("Could you confirm your bank details before we pay?"),
+        Route::Collections,
+        "missing_fact",
+    ));
+    let mut w = World::new("Could you confirm your bank details before we pay?");
+    w.cfg.remit_to = Some("Example Bank, IBAN GB33BUKB20201555555555".to_string());
+    rows.push(row("bank details", w, Route::Draft, "request"));
+
+    rows.push(row(
+        "po mismatch",
+        World::new(PO_NEW).label(PoMismatch, 0.95),
+        Route::Draft,
+        "po_mismatch",
+    ));
+    rows.push(row(
+        "po and approval: po first, one draft",
+        World::new(&format!("{PO_NEW} {APPROVAL}"))
+            .label_with(PoMismatch, PO_NEW)
+            .label_with(ApprovalPending, APPROVAL),
+        Route::Draft,
+        "po_mismatch",
+    ));
+    rows.push(row(
+        "approval pending",
+        World::new(APPROVAL).label(ApprovalPending, 0.95),
+        Route::Draft,
+        "approval_pending",
+    ));
+    rows.push(row(
+        "payment scheduled",
+        World::new(PROMISE).label(PaymentScheduled, 0.95),
+        Route::Draft,
+        "payment_scheduled",
+    ));
+    rows.push(row(
+        "invoice copy request",
+        World::new("Can you resend the invoice as PDF?"),
+        Route::Draft,
+        "request",
+    ));
+    rows.push(row(
+        "contact change",
+        World::new("Please send invoices to ap@northwind.example from now on."),
+        Route::Draft,
+        "request",
+    ));
+    rows.push(row(
+        "plain acknowledgement",
+        World::new("Received, forwarded to AP."),
+        Route::Collections,
+        "no_action",
+    ));
+    rows
+}
+
+#[test]
+fn routing_table() {
+    let mut failures = Vec::new();
+    for r in table() {
+        let d = r.world.decide();
+        if (d.route, d.rule) != (r.route, r.rule) {
+            failures.push(format!(
+                "{}: expected {:?}/{}, got {:?}/{} ({})",
+                r.name, r.route, r.rule, d.route, d.rule, d.reason
+            ));
+        }
+        assert!(
+            !d.reason.is_empty(),
+            "{}: a decision always says why",
+            r.name
+        );
+        if d.route != Route::Draft {
+            assert!(
+                d.draft.as_ref().is_none_or(|dr| !dr.auto_send),
+                "{}: only the draft route may auto-send",
+                r.name
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_is_exercised_by_the_table() {
+    let fired: std::collections::BTreeSet<&str> =
+        table().iter().map(|r| r.world.decide().rule).collect();
+    for rule in RULES {
+        assert!(
+            fired.contains(rule.name),
+            "no row reaches rule {}",
+            rule.name
+        );
+    }
+    assert_eq!(RULES.last().map(|r| r.name), Some("no_action"));
+}
+
+#[test]
+fn rule_table_is_documented() {
+    let md = ar_triage::rules::rule_table_markdown();
+    for rule in RULES {
+        assert!(md.contains(&format!("`{}`", rule.name)), "{}", rule.name);
+    }
+}
+
+#[test]
+fn module_documentation_lists_the_rules_in_table_order() {
+    let doc = include_str!("../src/rules/mod.rs");
+    let documented: Vec<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! | "))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    let table: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    assert_eq!(documented, table);
+}
+
+#[test]
+fn trust_gates_draft_nothing_and_record_nothing() {
+    let mut w = World::new(PROMISE).label(Label::PaymentScheduled, 0.55);
+    w.message.from_name = None;
+    let d = w.decide();
+    assert_eq!(d.rule, "uncertain");
+    assert!(
+        d.reason.contains("payment_scheduled 0.55 in [0.40, 0.60]"),
+        "{}",
+        d.reason
+    );
+    assert!(d.draft.is_none() && d.promise.is_none() && d.escalation.is_none());
+    assert_eq!(d.invoice_status, None);
+}
+
+#[test]
+fn unlinked_reason_is_the_linkers() {
+    let mut w = World::new(APPROVAL).label(Label::ApprovalPending, 0.95);
+    w.invoice = None;
+    w.link_problem = Some("ambiguous_invoice: INV-2031, INV-2032".to_string());
+    assert_eq!(w.decide().reason, "ambiguous_invoice: INV-2031, INV-2032");
+}
+
+#[test]
+fn paid_marks_the_invoice_and_drafts_no_chaser() {
+    let w = World::new(&format!(
+        "Paid today by wire, remittance attached. {APPROVAL}"
+    ))
+    .label(Label::PaymentScheduled, 0.95)
+    .label(Label::ApprovalPending, 0.95)
+    .label(Label::PoMismatch, 0.95);
+    let d = w.decide();
+    assert_eq!(d.invoice_status, Some("payment_reported"));
+    assert!(d.pause_reminders);
+    assert!(d.promise.is_none(), "a payment made is not a promise");
+    let draft = d.draft.expect("thank-you draft");
+    assert!(draft.templates.contains(&"payment_reported".to_string()));
+    for t in &draft.templates {
+        assert!(
+            !t.starts_with("po_")
+                && !t.starts_with("approval_")
+                && !t.starts_with("payment_ask")
+                && t != "payment_scheduled",
+            "chaser template {t} in a paid reply's draft"
+        );
+    }
+    assert!(
+        !draft.body.contains('?'),
+        "no question to a client who paid:\n{}",
+        draft.body
+    );
+    assert!(!draft.body.contains("unpaid"));
+}
+
+#[test]
+fn paid_is_recorded_even_when_a_person_must_look() {
+    let mut w = World::new("Remittance advice attached.");
+    w.message.auto_reply = Some("Auto-Submitted: auto-generated".to_string());
+    w.message.attachments.push(attachment(
+        "remittance.pdf",
+        AttachmentKind::Remittance,
+        AttachmentFacts {
+            invoice_numbers: vec![sourced("INV 2031", 3)],
+            ..AttachmentFacts::default()
+        },
+    ));
+    let d = w.decide();
+    assert_eq!((d.route, d.rule), (Route::Collections, "auto_reply"));
+    assert_eq!(d.invoice_status, Some("payment_reported"));
+    assert!(d.pause_reminders);
+    assert!(d.draft.is_none());
+}
+
+#[test]
+fn a_payment_report_never_reopens_a_closed_invoice() {
+    let paid = || {
+        World::new("Paid today by wire, remittance attached.").label(Label::PaymentScheduled, 0.95)
+    };
+    let mut w = paid();
+    w.invoice_mut().status = "paid".to_string();
+    let d = w.decide();
+    assert_eq!(d.rule, "payment_reported");
+    assert_eq!(d.invoice_status, None, "paid stays paid");
+    assert!(d.pause_reminders);
+
+    let mut w = paid();
+    w.invoice_mut().status = "void".to_string();
+    let d = w.decide();
+    assert_eq!((d.route, d.rule), (Route::Collections, "closed_invoice"));
+    assert_eq!(d.invoice_status, None);
+    assert!(d.draft.is_none());
+
+    let mut w = paid();
+    w.invoice_mut().status = "disputed".to_string();
+    assert_eq!(w.decide().invoice_status, Some("payment_reported"));
+}
+
+#[test]
+fn partial_payment_leaves_the_invoice_open() {
+    let d = World::new("We paid USD 2,000.00 today by wire.")
+        .label(Label::PaymentScheduled, 0.95)
+        .decide();
+    assert_eq!(d.rule, "partial_payment");
+    assert_eq!(d.invoice_status, None);
+    assert!(!d.pause_reminders);
+    assert!(d.reason.contains("USD 2,000.00"), "{}", d.reason);
+}
+
+#[test]
+fn scope_dispute_goes_to_the_engagement_partner_with_a_packet() {
+    let mut w = World::new(&format!(
+        "{PROMISE} {DISPUTE} The rate is also above the rate card."
+    ))
+    .label_with(Label::PaymentScheduled, PROMISE)
+    .label_with(Label::ScopeDispute, DISPUTE)
+    .label_with(Label::ScopeDispute, "The rate is also above the rate card.");
+    w.lines = vec![
+        InvoiceLine {
+            description: "Senior Consultant – October".to_string(),
+            role: Some("Senior Consultant".to_string()),
+            hours: Some("40".to_string()),
+            rate: Some("175.00 USD".to_string()),
+            unit: None,
+            amount: Some("7000.00 USD".to_string()),
+            source: "ledger:invoice_lines[1]".to_string(),
+        },
+        InvoiceLine {
+            description: "Data migration".to_string(),
+            role: None,
+            hours: None,
+            rate: None,
+            unit: None,
+            amount: Some("1400.00 USD".to_string()),
+            source: "ledger:invoice_lines[2]".to_string(),
+        },
+        InvoiceLine {
+            description: "Travel".to_string(),
+            source: "ledger:invoice_lines[3]".to_string(),
+            ..InvoiceLine::default()
+        },
+    ];
+    w.message.attachments.push(attachment(
+        "SOW-2026-014.pdf",
+        AttachmentKind::Sow,
+        AttachmentFacts {
+            hours_cap: Some(sourced("120", 9)),
+            scope_items: vec![sourced("ERP configuration and testing", 12)],
+            exclusions: vec![sourced("Data migration from legacy systems", 16)],
+            ..AttachmentFacts::default()
+        },
+    ));
+    let d = w.decide();
+    assert_eq!((d.route, d.rule), (Route::Partner, "scope_dispute"));
+    assert!(
+        d.reason.contains("Jonas Berg"),
+        "engagement partner: {}",
+        d.reason
+    );
+    assert_eq!(d.invoice_status, Some("disputed"));
+    assert!(d.pause_reminders);
+
+    let p = d.escalation.expect("packet");
+    assert_eq!(
+        p.partner.as_ref().map(|s| s.value.as_str()),
+        Some("Jonas Berg")
+    );
+    assert_eq!(p.evidence.len(), 2);
+    assert_eq!(p.evidence[0].text, DISPUTE);
+    let body: Vec<char> = w.message.body.chars().collect();
+    for e in &p.evidence {
+        let at: String = body[e.start..e.end].iter().collect();
+        assert_eq!(at, e.text, "evidence offsets point at the client's words");
+    }
+    assert!(
+        p.reply_facts
+            .iter()
+            .any(|f| f.name == "hours" && f.value == "32")
+    );
+    assert!(p.lines_pinpointed);
+    let lines: Vec<&str> = p
+        .disputed_lines
+        .iter()
+        .map(|l| l.description.as_str())
+        .collect();
+    assert_eq!(lines, ["Senior Consultant – October", "Data migration"]);
+
+    let rate = p
+        .comparisons
+        .iter()
+        .find(|c| c.aspect == Aspect::Rate)
+        .expect("rate comparison");
+    assert_eq!(rate.finding, "billed above the rate card");
+    assert_eq!(rate.agreed.len(), 1);
+    assert_eq!(
+        rate.agreed[0].source,
+        "ledger:engagement.rate_card[Senior Consultant]"
+    );
+    assert_eq!(
+        rate.billed.as_ref().map(|b| b.source.as_str()),
+        Some("ledger:invoice_lines[1]")
+    );
+
+    let hours = p
+        .comparisons
+        .iter()
+        .find(|c| c.aspect == Aspect::Hours)
+        .expect("hours comparison");
+    assert!(
+        hours
+            .finding
+            .starts_with("billed 40 h, within the 120 h cap"),
+        "{}",
+        hours.finding
+    );
+    assert!(
+        hours.finding.contains("the client states 32 h"),
+        "{}",
+        hours.finding
+    );
+    let cap_sources: Vec<&str> = hours.agreed.iter().map(|a| a.source.as_str()).collect();
+    assert_eq!(
+        cap_sources,
+        ["ledger:engagement.hours_cap", "sow:SOW-2026-014.pdf p1 l9"]
+    );
+
+    let migration = p
+        .comparisons
+        .iter()
+        .find(|c| c.aspect == Aspect::Scope && c.subject == "Data migration")
+        .expect("scope comparison for the migration line");
+    assert_eq!(migration.finding, "matches an exclusion");
+    assert_eq!(migration.excluded[0].source, "sow:SOW-2026-014.pdf p1 l16");
+
+    let draft = d.draft.expect("holding draft for the partner");
+    assert!(!draft.auto_send);
+    assert_eq!(draft.templates[2], "dispute_holding");
+    assert!(
+        draft.templates.contains(&"payment_scheduled".to_string()),
+        "the draft still confirms the promise"
+    );
+    assert!(draft.body.contains("Jonas Berg"));
+    assert_eq!(draft.tone, Tone::Friendly);
+    assert!(d.promise.is_some());
+}
+
+#[test]
+fn dispute_without_lines_compares_the_reply_with_the_sow() {
+    let mut w = World::new(DISPUTE).label(Label::ScopeDispute, 0.95);
+    w.documents.push(attachment(
+        "CO-2.pdf",
+        AttachmentKind::ChangeOrder,
+        AttachmentFacts {
+            scope_items: vec![sourced("Data migration of open AR items (added)", 11)],
+            ..AttachmentFacts::default()
+        },
+    ));
+    let p = w.decide().escalation.expect("packet");
+    assert!(!p.lines_pinpointed && p.disputed_lines.is_empty());
+    let scope = p
+        .comparisons
+        .iter()
+        .find(|c| c.aspect == Aspect::Scope)
+        .expect("scope comparison");
+    assert_eq!(scope.subject, "reply");
+    assert_eq!(scope.finding, "matches a scope item");
+    assert_eq!(scope.agreed[0].source, "change_order:CO-2.pdf p1 l11");
+}
+
+#[test]
+fn tone_rises_with_age_and_broken_promises() {
+    let tone = |today: NaiveDate, broken: u32| {
+        let mut w = World::new(APPROVAL).label(Label::ApprovalPending, 0.95);
+        w.today = today;
+        w.broken_promises = broken;
+        let d = w.decide();
+        d.draft.map(|dr| (d.route, dr.tone))
+    };
+    // Due 2026-11-10.
+    assert_eq!(
+        tone(day(2026, 11, 23), 0),
+        Some((Route::Draft, Tone::Friendly))
+    );
+    assert_eq!(
+        tone(day(2026, 12, 10), 0),
+        Some((Route::Draft, Tone::Friendly)),
+        "30 days: still friendly"
+    );
+    assert_eq!(tone(day(2026, 12, 11), 0), Some((Route::Draft, Tone::Firm)));
+    assert_eq!(
+        tone(day(2027, 1, 9), 0),
+        Some((Route::Draft, Tone::Firm)),
+        "60 days: still firm"
+    );
+    assert_eq!(
+        tone(day(2027, 1, 10), 0),
+        Some((Route::Draft, Tone::Formal))
+    );
+    assert_eq!(
+        tone(day(2026, 11, 23), 1),
+        Some((Route::Draft, Tone::Firm)),
+        "one broken promise: one tier up"
+    );
+    assert_eq!(
+        tone(day(2026, 12, 11), 1),
+        Some((Route::Draft, Tone::Formal))
+    );
+    assert_eq!(
+        tone(day(2027, 1, 10), 1),
+        Some((Route::Collections, Tone::Formal)),
+        "past formal the collector takes over, with a formal draft prepared"
+    );
+}
+
+#[test]
+fn several_labels_one_draft_addressing_each() {
+    let d = World::new(&format!(
+        "{PO_NEW} {APPROVAL} Also, can you resend the invoice as PDF?"
+    ))
+    .label_with(Label::PoMismatch, PO_NEW)
+    .label_with(Label::ApprovalPending, APPROVAL)
+    .decide();
+    let draft = d.draft.expect("draft");
+    let sections: Vec<&str> = draft.templates[2..draft.templates.len() - 1]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(sections, ["po_new", "approval_pending", "invoice_copy"]);
+    assert_eq!(draft.attach_invoices, ["INV-2031"]);
+    assert!(
+        d.reason
+            .contains("po_new + approval_pending + invoice_copy"),
+        "{}",
+        d.reason
+    );
+    assert_eq!(
+        d.follow_up,
+        Some(day(2026, 11, 30)),
+        "default follow-up, 7 days"
+    );
+}
+
+#[test]
+fn auto_send_is_per_rule_and_off_by_default() {
+    let po = || World::new(PO_NEW).label(Label::PoMismatch, 0.95);
+    assert!(!po().decide().draft.expect("draft").auto_send);
+    let mut w = po();
+    w.cfg.auto_send.insert("po_mismatch".to_string(), true);
+    assert!(w.decide().draft.expect("draft").auto_send);
+
+    let both = |rules: &[&str]| {
+        let mut w = World::new(&format!("{PO_NEW} {APPROVAL}"))
+            .label_with(Label::PoMismatch, PO_NEW)
+            .label_with(Label::ApprovalPending, APPROVAL);
+        for r in rules {
+            w.cfg.auto_send.insert(r.to_string(), true);
+        }
+        w.decide().draft.expect("draft").auto_send
+    };
+    assert!(
+        !both(&["po_mismatch"]),
+        "every rule of a mixed draft must allow it"
+    );
+    assert!(both(&["po_mismatch", "approval_pending"]));
+
+    let mut w = World::new(APPROVAL).label(Label::ApprovalPending, 0.95);
+    w.invoice_mut().amount = "60000.00".to_string();
+    w.cfg.auto_send.insert("approval_pending".to_string(), true);
+    let d = w.decide();
+    assert_eq!(d.rule, "high_value");
+    assert!(
+        !d.draft.expect("prepared draft").auto_send,
+        "never auto-send from a human queue"
+    );
+}
+
+#[test]
+fn contact_change_is_recorded() {
+    let d = World::new("Please send invoices to AP@Northwind.example from now on.").decide();
+    let c = d.contact_update.expect("contact update");
+    assert_eq!(c.contact, "ap@northwind.example");
+    assert_eq!(c.client_id.as_deref(), Some("C-001"));
+    assert!(c.source.starts_with("reply:body chars 0.."));
+    let d = World::new("Maria has left the company; please update your records.").decide();
+    assert_eq!(d.rule, "request");
+    assert!(d.contact_update.is_none());
+    assert!(
+        d.draft
+            .expect("draft")
+            .templates
+            .contains(&"contact_ask".to_string())
+    );
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    for body in [
+        "",
+        "\u{0}\u{202e}{{ x }}{% if %}",
+        "PO PO PO 1 2 3 $$$ € 1,2,3,4 on the 99th",
+        "ä\u{301}",
+    ] {
+        for labels in [vec![], Label::ALL.to_vec()] {
+            let mut w = World::new(body);
+            for l in &labels {
+                w = w.label(*l, 0.9);
+            }
+            w.invoice_mut().due_date = "not a date".to_string();
+            w.invoice_mut().amount = "lots".to_string();
+            let _ = w.decide();
+        }
+    }
+}
