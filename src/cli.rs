@@ -8,13 +8,18 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::classify::bert::pick_device;
-use crate::classify::{ModelPaths, PredictOptions, ReplyClassifier, predict};
+use crate::classify::{ClassifierHandle, ModelPaths, PredictOptions, ReplyClassifier, predict};
 use crate::domain::Reply;
 use crate::eval::{EvalOptions, evaluate, summary_table, write_report};
+use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
+use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
+use crate::ledger::Ledger;
+use crate::pipeline::{Classifier, IngestOptions, Pipeline};
+use crate::store::{ItemFilter, Store, StoredItem, redact_url};
 use crate::train::{TrainConfig, train};
 
 /// ar-triage: reads client replies to invoice reminders, labels them and routes them.
@@ -37,6 +42,13 @@ pub enum Command {
     Train(TrainArgs),
     /// Print throughput (replies/s) and peak memory of classify on a labelled or unlabelled set.
     Bench(BenchArgs),
+    /// Manage the ledger of clients, engagements and invoices that replies are linked to.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Read an inbox (Maildir or IMAP), classify each reply and store it as an item, exactly once.
+    Ingest(IngestArgs),
+    /// List stored items, as JSON Lines or a table.
+    Items(ItemsArgs),
 }
 
 /// Where the models are.
@@ -158,6 +170,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Eval(a) => eval(a),
         Command::Train(a) => train_cmd(a),
         Command::Bench(a) => bench(a),
+        Command::Ledger(LedgerCommand::Import(a)) => ledger_import(a),
+        Command::Ingest(a) => ingest(a),
+        Command::Items(a) => items(a),
     }
 }
 
@@ -355,4 +370,382 @@ fn bench(a: BenchArgs) -> Result<i32> {
         None => println!("  peak RSS        unknown (no /proc/self/status)"),
     }
     Ok(0)
+}
+
+/// Where the database is. `Debug` hides a password in the URL.
+#[derive(Args)]
+pub struct DbArgs {
+    /// Database URL: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "AR_TRIAGE_DATABASE_URL",
+        default_value = "sqlite://ar-triage.db",
+        hide_env_values = true
+    )]
+    pub db: String,
+}
+
+impl std::fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbArgs")
+            .field("db", &redact_url(&self.db))
+            .finish()
+    }
+}
+
+impl DbArgs {
+    async fn open(&self) -> Result<Store> {
+        Ok(Store::connect(&self.db).await?)
+    }
+}
+
+/// Subcommands of `ledger`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Import (upsert) clients, invoices and engagements from CSV files.
+    Import(LedgerImportArgs),
+}
+
+/// Options of `ledger import`. The CSV formats are described in `src/ledger.rs`.
+#[derive(Debug, Args)]
+pub struct LedgerImportArgs {
+    /// clients.csv: client_id,name,domains,contacts,partner,partner_email (';' separates list values).
+    #[arg(long)]
+    pub clients: PathBuf,
+    /// invoices.csv: invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids.
+    #[arg(long)]
+    pub invoices: PathBuf,
+    /// engagements.csv: engagement_id,client_id,name,partner,partner_email,po_number,hours_cap,rate_card.
+    #[arg(long)]
+    pub engagements: Option<PathBuf>,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Options of `ingest`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["maildir", "imap"])))]
+pub struct IngestArgs {
+    /// A Maildir (new/, cur/, tmp/): reads new/ and moves each message to cur/ once stored. A folder without new/ is read as a folder of .eml files (recursively) and left as it is.
+    #[arg(long, value_name = "DIR")]
+    pub maildir: Option<PathBuf>,
+    /// An IMAP mailbox: imap://USER@HOST[:PORT]/MAILBOX (plain, loopback only) or imaps://… (TLS).
+    #[arg(long, value_name = "URL")]
+    pub imap: Option<String>,
+    /// Stop when the inbox has nothing more, instead of waiting for new mail.
+    #[arg(long)]
+    pub once: bool,
+    /// Environment variable holding the IMAP password.
+    #[arg(long, value_name = "VAR", default_value = DEFAULT_PASSWORD_ENV)]
+    pub password_env: String,
+    /// Use TLS even for an imap:// URL (port 993 unless given).
+    #[arg(long)]
+    pub tls: bool,
+    /// Trust only the CA certificates in this PEM file for IMAP TLS (implies --tls; AR_TRIAGE_IMAP_CA does the same for imaps://).
+    #[arg(long, value_name = "PEM")]
+    pub tls_ca: Option<PathBuf>,
+    /// Allow plain-text IMAP to a host that is not loopback (the password crosses the network unencrypted).
+    #[arg(long, conflicts_with_all = ["tls", "tls_ca"])]
+    pub allow_plain: bool,
+    /// Seconds between polls when the server offers no IDLE (and for Maildir).
+    #[arg(long, default_value_t = 30)]
+    pub poll: u64,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Model location; without a loadable model, items go to the human queue.
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Output formats of `items`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ItemsFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// A fixed-width table for reading.
+    Table,
+}
+
+/// Options of `items`.
+#[derive(Debug, Args)]
+pub struct ItemsArgs {
+    /// Only items in this queue (triage, human).
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// Only items with this status (new, auto_reply, needs_human).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ItemsFormat::Table)]
+    pub format: ItemsFormat,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn ledger_import(a: LedgerImportArgs) -> Result<i32> {
+    let ledger = Ledger::load(&a.clients, &a.invoices, a.engagements.as_deref())?;
+    runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let counts = store.import_ledger(&ledger).await?;
+        println!(
+            "imported {} clients, {} engagements, {} invoices ({} reminder ids) into {}",
+            counts.clients,
+            counts.engagements,
+            counts.invoices,
+            counts.reminders,
+            store.url()
+        );
+        store.close().await;
+        Ok(0)
+    })
+}
+
+/// A stop flag that turns true when the process is asked to stop (Ctrl-C,
+/// or SIGTERM on Unix). The handlers are registered before this returns, so
+/// a signal arriving at any later point is caught. Must be called inside the
+/// runtime.
+fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        match signals {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            (int, term) => {
+                for e in [int.err(), term.err()].into_iter().flatten() {
+                    tracing::warn!("cannot listen for stop signals: {e}");
+                }
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("stopping after the message in hand");
+        let _ = tx.send(true);
+        // Keep the sender alive until the process ends.
+        std::future::pending::<()>().await;
+    });
+    rx
+}
+
+fn ingest(a: IngestArgs) -> Result<i32> {
+    let classifier = match a.model.load() {
+        Ok(model) => Classifier::Ready(ClassifierHandle::spawn(model)),
+        Err(e) => {
+            // The context and the direct cause; deeper causes repeat it.
+            let why = match e.chain().nth(1) {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            };
+            tracing::warn!("no classifier, items go to the human queue: {why}");
+            Classifier::Unavailable(why)
+        }
+    };
+    let opts = IngestOptions {
+        once: a.once,
+        poll: std::time::Duration::from_secs(a.poll.max(1)),
+        ..IngestOptions::default()
+    };
+    runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let pipeline = Pipeline::new(store.clone(), classifier);
+        let stop = stop_on_signal();
+        let report = if let Some(dir) = &a.maildir {
+            let mut source = MaildirSource::open(dir)?;
+            pipeline.run(&mut source, &opts, stop).await?
+        } else if let Some(url) = &a.imap {
+            let password = std::env::var(&a.password_env).with_context(|| {
+                format!(
+                    "the IMAP password is read from ${} (set it, or name another variable with --password-env)",
+                    a.password_env
+                )
+            })?;
+            let tls = match (&a.tls_ca, a.tls, a.allow_plain) {
+                (Some(ca), _, _) => TlsMode::CaFile(ca.clone()),
+                (None, true, _) => TlsMode::Required,
+                (None, false, true) => TlsMode::InsecurePlain,
+                (None, false, false) => TlsMode::Auto,
+            };
+            let mut source = ImapSource::connect(url, &password, tls).await?;
+            pipeline.run(&mut source, &opts, stop).await?
+        } else {
+            bail!("give --maildir DIR or --imap URL");
+        };
+        println!(
+            "ingested {} messages into {}: {} new items ({} triage, {} human), {} already stored{}",
+            report.fetched,
+            store.url(),
+            report.stored,
+            report.triage,
+            report.human,
+            report.duplicates,
+            if report.ack_failures > 0 {
+                format!(
+                    ", {} not acknowledged to the source (see the log)",
+                    report.ack_failures
+                )
+            } else {
+                String::new()
+            }
+        );
+        store.close().await;
+        Ok(0)
+    })
+}
+
+fn items(a: ItemsArgs) -> Result<i32> {
+    let list = runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let list = store
+            .items(&ItemFilter {
+                queue: a.queue.clone(),
+                status: a.status.clone(),
+            })
+            .await?;
+        store.close().await;
+        anyhow::Ok(list)
+    })?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let written = match a.format {
+        ItemsFormat::Jsonl => list.iter().try_for_each(|item| -> Result<()> {
+            writeln!(out, "{}", serde_json::to_string(item)?)?;
+            Ok(())
+        }),
+        ItemsFormat::Table => write!(out, "{}", items_table(&list)).map_err(Into::into),
+    };
+    match written.and_then(|()| out.flush().map_err(Into::into)) {
+        Ok(()) => Ok(0),
+        // `items | head` closing the pipe early is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(0)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `s` cut to `width` characters, with `…` when cut; line breaks become spaces.
+fn cell(s: &str, width: usize) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() <= width {
+        flat
+    } else {
+        let mut t: String = flat.chars().take(width.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The fixed-width table of `items --format table`: one row per item, then
+/// a count per queue.
+pub fn items_table(items: &[StoredItem]) -> String {
+    const COLUMNS: [(&str, usize); 9] = [
+        ("ID", 6),
+        ("STATUS", 11),
+        ("QUEUE", 6),
+        ("CLIENT", 10),
+        ("INVOICE", 12),
+        ("LABELS", 30),
+        ("FROM", 28),
+        ("SUBJECT", 36),
+        ("REASON", 48),
+    ];
+    let rows: Vec<[String; 9]> = items
+        .iter()
+        .map(|i| {
+            [
+                i.id.to_string(),
+                i.status.clone(),
+                i.queue.clone(),
+                i.client.clone().unwrap_or_else(|| "-".into()),
+                i.invoice.clone().unwrap_or_else(|| "-".into()),
+                if i.labels.is_empty() {
+                    if i.scores.is_empty() { "-" } else { "other" }.to_string()
+                } else {
+                    i.labels
+                        .iter()
+                        .map(|l| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                },
+                i.from.clone().unwrap_or_else(|| "-".into()),
+                i.subject.clone(),
+                i.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(c, (head, cap))| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+                .clamp(head.len(), *cap)
+        })
+        .collect();
+    let line = |cells: Vec<String>| -> String {
+        let mut l = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{:<w$}", cell(c, *w), w = *w))
+            .collect::<Vec<_>>()
+            .join("  ");
+        l.truncate(l.trim_end().len());
+        l.push('\n');
+        l
+    };
+    let mut out = line(COLUMNS.iter().map(|(h, _)| h.to_string()).collect());
+    for r in rows {
+        out.push_str(&line(r.to_vec()));
+    }
+    let mut queues: std::collections::BTreeMap<&str, usize> = Default::default();
+    for i in items {
+        *queues.entry(i.queue.as_str()).or_default() += 1;
+    }
+    out.push_str(&format!(
+        "{} items{}\n",
+        items.len(),
+        if queues.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                queues
+                    .iter()
+                    .map(|(q, n)| format!("{n} {q}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    ));
+    out
 }

@@ -1,1 +1,267 @@
-//! Being written.
+//! The only module with SQL: migrations and queries for SQLite and PostgreSQL.
+//!
+//! [`Store::connect`] takes a URL: `sqlite://path.db` (the file is created if
+//! missing and runs in WAL mode with full fsync, so a committed item survives
+//! a crash; a bare path means the same) or `postgres://user@host/db`.
+//! Migrations live per dialect in `migrations/sqlite/` and
+//! `migrations/postgres/` — the same tables, columns and constraints — and
+//! run on connect. Every query is written once in SQL both dialects accept
+//! (`$1` placeholders, `ON CONFLICT`, `RETURNING`) and runs on whichever pool
+//! the URL chose.
+//!
+//! Exactly-once ingestion rests on two things here: the unique `dedup_key`
+//! of `messages` (`mid:<Message-ID>`, or `sha256:<hash of the bytes>` when
+//! the Message-ID is missing or was already used by different bytes) and one
+//! transaction per message holding the message, its attachments, its item
+//! and the source checkpoint ([`Store::insert_message`]).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+mod items;
+mod ledger;
+mod messages;
+
+pub use items::{ItemAttachment, ItemFilter, StoredItem};
+pub use ledger::ImportCounts;
+pub use messages::{NewItem, NewMessage, Stored, content_hash};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not one the store understands.
+    #[error("database URL {0}: expected sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    /// The database could not be opened or reached.
+    #[error("opening database {url}: {source}")]
+    Connect {
+        /// The URL, password removed.
+        url: String,
+        /// The cause.
+        source: sqlx::Error,
+    },
+    /// Applying the migrations failed.
+    #[error("migrating the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// A JSON column could not be written or read back.
+    #[error("database JSON column: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A stored value is not what the schema promises.
+    #[error("database holds an unexpected value: {0}")]
+    Corrupt(String),
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the store's pool, whichever dialect it
+/// is: the body is compiled once per dialect, so the same SQL text serves both.
+/// The second form also binds `$begin` to the statement that opens a write
+/// transaction: SQLite's `BEGIN IMMEDIATE` takes the write lock up front, so
+/// concurrent writers wait for each other (busy timeout) instead of failing
+/// when a read turns into a write.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+    ($store:expr, |$pool:ident, $begin:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => {
+                let $begin = "BEGIN IMMEDIATE";
+                $body
+            }
+            $crate::store::Backend::Postgres($pool) => {
+                let $begin = "BEGIN";
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// A connection pool to the ar-triage database, migrated.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+    url: String,
+}
+
+/// `url` with any password replaced by `***`, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// True for a PostgreSQL schema name that is safe to splice into SQL.
+fn valid_schema(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 63
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`:
+    /// `sqlite://PATH`, `sqlite:PATH`, a bare file path, or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with_schema(url, None).await
+    }
+
+    /// Like [`Store::connect`]; for PostgreSQL, `schema` (lower-case letters,
+    /// digits, `_`) is created if missing and used as the search path, so
+    /// several independent stores can share one database (tests, tenants).
+    pub async fn connect_with_schema(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+        let redacted = redact_url(url);
+        let connect_err = |source| StoreError::Connect {
+            url: redacted.clone(),
+            source,
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            if let Some(schema) = schema {
+                if !valid_schema(schema) {
+                    return Err(StoreError::BadUrl(format!(
+                        "{redacted} (schema {schema:?} must be lower-case letters, digits and _)"
+                    )));
+                }
+                let setup = PgPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts.clone())
+                    .await
+                    .map_err(connect_err)?;
+                sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                    .execute(&setup)
+                    .await?;
+                setup.close().await;
+                opts = opts.options([("search_path", schema)]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(connect_err)?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            return Ok(Store {
+                backend: Backend::Postgres(pool),
+                url: redacted,
+            });
+        }
+        let sqlite_url = if url.starts_with("sqlite:") {
+            url.to_string()
+        } else if url.contains("://") || url.is_empty() {
+            return Err(StoreError::BadUrl(redacted));
+        } else {
+            format!("sqlite://{url}")
+        };
+        let opts = SqliteConnectOptions::from_str(&sqlite_url)
+            .map_err(connect_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(connect_err)?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(Store {
+            backend: Backend::Sqlite(pool),
+            url: redacted,
+        })
+    }
+
+    /// The database URL, password removed.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn dialect(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes the pool, waiting for connections to finish (SQLite then
+    /// checkpoints its WAL).
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Current time as RFC 3339 UTC, seconds precision: the store's timestamps.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Text as PostgreSQL accepts it (no NUL characters), the same for SQLite so
+/// both dialects store identical values.
+pub(crate) fn clean(s: &str) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        assert_eq!(
+            redact_url("postgres://ar:s3cret@db.internal:5432/ar"),
+            "postgres://ar:***@db.internal:5432/ar"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(redact_url("sqlite://a.db"), "sqlite://a.db");
+    }
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        assert!(valid_schema("t_1a2b"));
+        assert!(!valid_schema("x; DROP TABLE items"));
+        assert!(!valid_schema("1abc"));
+        assert!(!valid_schema(""));
+    }
+}

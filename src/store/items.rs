@@ -1,0 +1,152 @@
+//! Reading items back, in the shape `ar-triage items --format jsonl` prints.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Store, StoreError, on_pool};
+use crate::domain::{AttachmentFacts, AttachmentKind, Evidence, Facts, Label};
+
+/// Which items to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    /// Only items in this queue (`triage`, `human`).
+    pub queue: Option<String>,
+    /// Only items with this status (`new`, `auto_reply`, `needs_human`).
+    pub status: Option<String>,
+}
+
+/// An attachment as listed with its item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemAttachment {
+    /// File name.
+    pub filename: String,
+    /// MIME type.
+    pub content_type: String,
+    /// `sow`, `change_order`, `remittance`, `invoice` or `other`.
+    pub kind: AttachmentKind,
+    /// Facts read from it.
+    pub facts: AttachmentFacts,
+}
+
+/// A stored item with its message's headers and attachments: one line of
+/// `items --format jsonl`, fields in the order the issue lists them (plus
+/// `candidates`, the invoices a person should choose from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredItem {
+    /// Item id, in ingestion order.
+    pub id: i64,
+    /// The message's Message-ID, without angle brackets.
+    pub message_id: Option<String>,
+    /// The source it came from (`maildir:/srv/inbox`, `imap://…`).
+    pub source: String,
+    /// The message's Date, or when it was stored when it has none (RFC 3339).
+    pub received_at: String,
+    /// Sender address.
+    pub from: Option<String>,
+    /// Subject.
+    pub subject: String,
+    /// Linked client id.
+    pub client: Option<String>,
+    /// Linked invoice number.
+    pub invoice: Option<String>,
+    /// Invoices to choose from when not linked to exactly one.
+    pub candidates: Vec<String>,
+    /// Predicted labels.
+    pub labels: Vec<Label>,
+    /// Calibrated scores per label (empty when not classified).
+    pub scores: BTreeMap<Label, f32>,
+    /// Evidence spans per predicted label.
+    pub evidence: BTreeMap<Label, Vec<Evidence>>,
+    /// Facts of the client's own text.
+    pub facts: Facts,
+    /// Attachments, in message order.
+    pub attachments: Vec<ItemAttachment>,
+    /// `new`, `auto_reply` or `needs_human`.
+    pub status: String,
+    /// `triage` or `human`.
+    pub queue: String,
+    /// Why it needs a person, if it does.
+    pub reason: Option<String>,
+}
+
+const ITEM_COLUMNS: &str = "SELECT i.id, i.message_id AS msg, m.message_id, m.source, m.received_at, \
+    m.from_addr, m.subject, i.client_id, i.invoice_number, i.candidates, i.labels, i.scores, \
+    i.evidence, i.facts, i.status, i.queue, i.reason \
+    FROM items i JOIN messages m ON m.id = i.message_id";
+
+impl Store {
+    /// Items matching `filter`, oldest first, with their attachments.
+    pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>, StoreError> {
+        on_pool!(self, |pool| {
+            let sql = format!(
+                "{ITEM_COLUMNS} WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) ORDER BY i.id"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(filter.queue.as_deref())
+                .bind(filter.status.as_deref())
+                .fetch_all(pool)
+                .await?;
+            let mut attachments: HashMap<i64, Vec<ItemAttachment>> = HashMap::new();
+            for r in sqlx::query(
+                "SELECT a.message_id, a.filename, a.content_type, a.kind, a.facts FROM attachments a \
+                 JOIN items i ON i.message_id = a.message_id \
+                 WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) \
+                 ORDER BY a.message_id, a.position",
+            )
+            .bind(filter.queue.as_deref())
+            .bind(filter.status.as_deref())
+            .fetch_all(pool)
+            .await?
+            {
+                let kind: String = r.try_get("kind")?;
+                let facts: String = r.try_get("facts")?;
+                attachments
+                    .entry(r.try_get("message_id")?)
+                    .or_default()
+                    .push(ItemAttachment {
+                        filename: r.try_get("filename")?,
+                        content_type: r.try_get("content_type")?,
+                        kind: serde_json::from_value(serde_json::Value::String(kind))?,
+                        facts: serde_json::from_str(&facts)?,
+                    });
+            }
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let msg: i64 = r.try_get("msg")?;
+                let json = |col: &str| -> Result<String, StoreError> { Ok(r.try_get(col)?) };
+                out.push(StoredItem {
+                    id: r.try_get("id")?,
+                    message_id: r.try_get("message_id")?,
+                    source: r.try_get("source")?,
+                    received_at: r.try_get("received_at")?,
+                    from: r.try_get("from_addr")?,
+                    subject: r.try_get("subject")?,
+                    client: r.try_get("client_id")?,
+                    invoice: r.try_get("invoice_number")?,
+                    candidates: serde_json::from_str(&json("candidates")?)?,
+                    labels: serde_json::from_str(&json("labels")?)?,
+                    scores: serde_json::from_str(&json("scores")?)?,
+                    evidence: serde_json::from_str(&json("evidence")?)?,
+                    facts: serde_json::from_str(&json("facts")?)?,
+                    attachments: attachments.remove(&msg).unwrap_or_default(),
+                    status: r.try_get("status")?,
+                    queue: r.try_get("queue")?,
+                    reason: r.try_get("reason")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Number of stored items.
+    pub async fn count_items(&self) -> Result<i64, StoreError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query("SELECT COUNT(*) AS n FROM items")
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?)
+        })
+    }
+}

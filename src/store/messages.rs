@@ -1,0 +1,300 @@
+//! Messages, attachments, items and checkpoints: one transaction per message.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Store, StoreError, clean, now, on_pool};
+use crate::domain::{Attachment, Evidence, Facts, Label};
+use crate::ingest::{Checkpoint, RawMessage};
+
+/// Hex sha256 of a message's bytes with CRLF line ends read as LF, so the
+/// same message fetched over IMAP (CRLF) and from a Maildir file (LF) hashes
+/// the same.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    let mut start = 0;
+    for (i, w) in bytes.windows(2).enumerate() {
+        if w == b"\r\n" {
+            h.update(&bytes[start..i]);
+            start = i + 1;
+        }
+    }
+    h.update(&bytes[start..]);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The item stored with a message: what the pipeline decided about it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewItem {
+    /// Linked client id.
+    pub client: Option<String>,
+    /// Linked invoice number.
+    pub invoice: Option<String>,
+    /// Invoices a person should choose from.
+    pub candidates: Vec<String>,
+    /// Predicted labels; empty for `other` or when not classified.
+    pub labels: Vec<Label>,
+    /// Calibrated score per label; empty when not classified.
+    pub scores: BTreeMap<Label, f32>,
+    /// Evidence spans per predicted label.
+    pub evidence: BTreeMap<Label, Vec<Evidence>>,
+    /// Facts of the client's own text.
+    pub facts: Facts,
+    /// Model name and version that classified it.
+    pub model: Option<String>,
+    /// `new`, `auto_reply` or `needs_human`.
+    pub status: String,
+    /// `triage` or `human`.
+    pub queue: String,
+    /// Why it needs a person, if it does.
+    pub reason: Option<String>,
+}
+
+/// One message as it is stored: the raw bytes, the headers shown in lists,
+/// its attachments and its item.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// The message as fetched, with its source, bytes and checkpoint.
+    pub raw: &'a RawMessage,
+    /// Message-ID without angle brackets.
+    pub message_id: Option<&'a str>,
+    /// Sender address.
+    pub from: Option<&'a str>,
+    /// Subject.
+    pub subject: &'a str,
+    /// Date header as RFC 3339.
+    pub sent_at: Option<&'a str>,
+    /// Attachments with their text and facts.
+    pub attachments: &'a [Attachment],
+    /// The item.
+    pub item: &'a NewItem,
+}
+
+/// What [`Store::insert_message`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new message and its item were committed.
+    Inserted {
+        /// The message row's id.
+        message: i64,
+        /// The item's id.
+        item: i64,
+    },
+    /// The message was already stored (same Message-ID and bytes, or same
+    /// bytes); nothing but the checkpoint was written.
+    Duplicate {
+        /// The stored message's id.
+        message: i64,
+    },
+}
+
+impl Store {
+    /// Stores a message, its attachments, its item and the source checkpoint
+    /// in one transaction. The dedup key is `mid:<Message-ID>`; when the
+    /// Message-ID is missing, or is already stored with different bytes (a
+    /// reused id), it is `sha256:<content hash>`. A key that is already
+    /// stored makes this a [`Stored::Duplicate`], also when another writer
+    /// commits the same key concurrently.
+    pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<Stored, StoreError> {
+        let sha = content_hash(&m.raw.bytes);
+        let mid = m
+            .message_id
+            .map(|s| clean(s.trim()))
+            .filter(|s| !s.is_empty());
+        let ts = now();
+        let received_at = m.sent_at.map(clean).unwrap_or_else(|| ts.clone());
+        on_pool!(self, |pool, begin| {
+            let mut tx = pool.begin_with(begin).await?;
+            let mut key = match &mid {
+                Some(id) => format!("mid:{id}"),
+                None => format!("sha256:{sha}"),
+            };
+            let existing = sqlx::query("SELECT id, sha256 FROM messages WHERE dedup_key = $1")
+                .bind(&key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let mut duplicate: Option<i64> = None;
+            if let Some(row) = existing {
+                let stored_sha: String = row.try_get("sha256")?;
+                if stored_sha == sha {
+                    duplicate = Some(row.try_get("id")?);
+                } else {
+                    // Same Message-ID, other bytes: a reused id.
+                    key = format!("sha256:{sha}");
+                    duplicate = sqlx::query("SELECT id FROM messages WHERE dedup_key = $1")
+                        .bind(&key)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get("id"))
+                        .transpose()?;
+                }
+            }
+            let inserted: Option<i64> = match duplicate {
+                Some(_) => None,
+                None => sqlx::query(
+                    "INSERT INTO messages (dedup_key, message_id, sha256, source, source_ref, from_addr, \
+                     subject, sent_at, received_at, ingested_at, size, raw) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                     ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                )
+                .bind(&key)
+                .bind(mid.as_deref())
+                .bind(&sha)
+                .bind(clean(&m.raw.source))
+                .bind(clean(&m.raw.source_ref))
+                .bind(m.from.map(clean))
+                .bind(clean(m.subject))
+                .bind(m.sent_at.map(clean))
+                .bind(&received_at)
+                .bind(&ts)
+                .bind(m.raw.bytes.len() as i64)
+                .bind(&m.raw.bytes[..])
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?,
+            };
+            let outcome = match inserted {
+                None => {
+                    // Already there, or committed by a concurrent writer
+                    // since our SELECT.
+                    let id = match duplicate {
+                        Some(id) => id,
+                        None => sqlx::query("SELECT id FROM messages WHERE dedup_key = $1")
+                            .bind(&key)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get("id")?,
+                    };
+                    Stored::Duplicate { message: id }
+                }
+                Some(message) => {
+                    for (pos, a) in m.attachments.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO attachments (message_id, position, filename, content_type, size, kind, body_text, facts) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(message)
+                        .bind(pos as i64)
+                        .bind(clean(&a.filename))
+                        .bind(clean(&a.content_type))
+                        .bind(a.size as i64)
+                        .bind(kind_str(a.kind)?)
+                        .bind(a.text.as_deref().map(clean))
+                        .bind(clean(&serde_json::to_string(&a.facts)?))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let it = m.item;
+                    let item: i64 = sqlx::query(
+                        "INSERT INTO items (message_id, client_id, invoice_number, candidates, labels, scores, \
+                         evidence, facts, model, status, queue, reason, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+                    )
+                    .bind(message)
+                    .bind(it.client.as_deref().map(clean))
+                    .bind(it.invoice.as_deref().map(clean))
+                    .bind(clean(&serde_json::to_string(&it.candidates)?))
+                    .bind(serde_json::to_string(&it.labels)?)
+                    .bind(serde_json::to_string(&it.scores)?)
+                    .bind(clean(&serde_json::to_string(&it.evidence)?))
+                    .bind(clean(&serde_json::to_string(&it.facts)?))
+                    .bind(it.model.as_deref().map(clean))
+                    .bind(clean(&it.status))
+                    .bind(clean(&it.queue))
+                    .bind(it.reason.as_deref().map(clean))
+                    .bind(&ts)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    Stored::Inserted { message, item }
+                }
+            };
+            if let Some(cp) = &m.raw.checkpoint {
+                sqlx::query(UPSERT_CHECKPOINT)
+                    .bind(clean(&cp.key))
+                    .bind(clean(&cp.value))
+                    .bind(&ts)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(outcome)
+        })
+    }
+
+    /// The id of a stored message with exactly these bytes (by
+    /// [`content_hash`]), if any: lets the pipeline skip parsing and
+    /// classifying a message it already has.
+    pub async fn find_by_hash(&self, bytes: &[u8]) -> Result<Option<i64>, StoreError> {
+        let sha = content_hash(bytes);
+        on_pool!(self, |pool| {
+            let row = sqlx::query("SELECT id FROM messages WHERE sha256 = $1 ORDER BY id LIMIT 1")
+                .bind(&sha)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|r| r.try_get("id")).transpose()?)
+        })
+    }
+
+    /// The last checkpoint stored under `key`.
+    pub async fn checkpoint(&self, key: &str) -> Result<Option<String>, StoreError> {
+        on_pool!(self, |pool| {
+            let row = sqlx::query("SELECT value FROM checkpoints WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|r| r.try_get("value")).transpose()?)
+        })
+    }
+
+    /// Stores a checkpoint on its own (for a message skipped as a duplicate
+    /// before it was parsed).
+    pub async fn save_checkpoint(&self, cp: &Checkpoint) -> Result<(), StoreError> {
+        let ts = now();
+        on_pool!(self, |pool| {
+            sqlx::query(UPSERT_CHECKPOINT)
+                .bind(clean(&cp.key))
+                .bind(clean(&cp.value))
+                .bind(&ts)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The raw bytes of a stored message, by message id, so it can be parsed
+    /// again.
+    pub async fn raw_message(&self, message: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        on_pool!(self, |pool| {
+            let row = sqlx::query("SELECT raw FROM messages WHERE id = $1")
+                .bind(message)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|r| r.try_get("raw")).transpose()?)
+        })
+    }
+
+    /// Number of stored messages.
+    pub async fn count_messages(&self) -> Result<i64, StoreError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query("SELECT COUNT(*) AS n FROM messages")
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?)
+        })
+    }
+}
+
+fn kind_str(kind: crate::domain::AttachmentKind) -> Result<String, StoreError> {
+    match serde_json::to_value(kind)? {
+        serde_json::Value::String(s) => Ok(s),
+        other => Err(StoreError::Corrupt(format!("attachment kind {other}"))),
+    }
+}
+
+/// Writes a checkpoint, replacing the previous value under its key.
+const UPSERT_CHECKPOINT: &str = "INSERT INTO checkpoints (key, value, updated_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";

@@ -1,0 +1,224 @@
+//! PostgreSQL end to end: the command line against a PostgreSQL URL, and
+//! several workers ingesting the same mail into one database at once (the
+//! store cases themselves run on PostgreSQL in `tests/store.rs`).
+//!
+//! Uses the server at `AR_TRIAGE_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`), one fresh schema per test.
+//! Without a server the tests print a notice and pass, except under CI
+//! (`CI` set), where they fail.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use ar_triage::classify::{ClassifierHandle, FixedScores};
+use ar_triage::ingest::maildir::MaildirSource;
+use ar_triage::pipeline::{Classifier, IngestOptions, Pipeline};
+use ar_triage::store::{ItemFilter, Store};
+use sqlx::Connection;
+
+const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A store on a fresh schema of the test server.
+struct PgSchema {
+    url: String,
+    schema: String,
+    store: Store,
+}
+
+impl PgSchema {
+    async fn create() -> Option<PgSchema> {
+        let url = std::env::var("AR_TRIAGE_TEST_POSTGRES_URL").unwrap_or(DEFAULT_PG.into());
+        let probe =
+            tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&url)).await;
+        match probe {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+            failed => {
+                let why = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timed out".to_string(),
+                };
+                if std::env::var_os("CI").is_some() {
+                    panic!("no PostgreSQL server at {url} under CI: {why}");
+                }
+                eprintln!("skipping a PostgreSQL test: no server at {url} ({why})");
+                return None;
+            }
+        }
+        let schema = format!("t_{:016x}", rand::random::<u64>());
+        let store = Store::connect_with_schema(&url, Some(&schema))
+            .await
+            .unwrap();
+        Some(PgSchema { url, schema, store })
+    }
+
+    /// The URL the command line uses to reach this schema.
+    fn cli_url(&self) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={}", self.url, self.schema)
+    }
+
+    async fn drop(self) {
+        self.store.close().await;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.url).await {
+            let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+fn write_inbox(root: &Path, n: usize) {
+    for d in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    for i in 0..n {
+        let mid = if i % 7 == 3 {
+            String::new()
+        } else {
+            format!("Message-ID: <pg{i}@acme.example>\n")
+        };
+        let body = format!(
+            "{mid}From: ap@acme.example\nTo: collections@ourfirm.example\nSubject: Re: INV-{}\n\
+             Date: Tue, 03 Nov 2026 09:00:00 +0000\n\nPayment {i} of INV-{} is scheduled.\n",
+            2030 + i % 3,
+            2030 + i % 3
+        );
+        std::fs::write(root.join("new").join(format!("17639{i:05}.M1.pg")), body).unwrap();
+    }
+}
+
+fn ar_triage(args: &[&str], dir: &Path) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_ar-triage"))
+        .args(args)
+        .current_dir(dir)
+        .env("AR_TRIAGE_MODELS", dir.join("no-models"))
+        .env_remove("AR_TRIAGE_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ar-triage {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_line_ledger_ingest_and_items_on_postgres() {
+    let Some(pg) = PgSchema::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clients.csv"),
+        "client_id,name,domains,contacts,partner,partner_email\n\
+         ACME,Acme Corp,acme.example,ap@acme.example,Dana Reyes,dana@ourfirm.example\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("invoices.csv"),
+        "invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids\n\
+         INV-2030,ACME,,2026-10-01,2026-10-31,100,USD,,open,\n\
+         INV-2031,ACME,,2026-10-01,2026-10-31,200,USD,,open,r1@ourfirm.example\n",
+    )
+    .unwrap();
+    write_inbox(&dir.path().join("inbox"), 9);
+    let db = pg.cli_url();
+    ar_triage(
+        &[
+            "ledger",
+            "import",
+            "--clients",
+            "clients.csv",
+            "--invoices",
+            "invoices.csv",
+            "--db",
+            &db,
+        ],
+        dir.path(),
+    );
+    ar_triage(
+        &["ingest", "--maildir", "inbox", "--once", "--db", &db],
+        dir.path(),
+    );
+    // Re-delivered copies change nothing.
+    write_inbox(&dir.path().join("inbox"), 9);
+    ar_triage(
+        &["ingest", "--maildir", "inbox", "--once", "--db", &db],
+        dir.path(),
+    );
+
+    let out = ar_triage(&["items", "--format", "jsonl", "--db", &db], dir.path());
+    let items: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(items.len(), 9);
+    // INV-2032 is not in the ledger: those replies are linked to the client only.
+    let linked: Vec<&serde_json::Value> =
+        items.iter().filter(|i| !i["invoice"].is_null()).collect();
+    assert_eq!(linked.len(), 6);
+    assert!(items.iter().all(|i| i["client"] == "ACME"));
+    assert!(
+        items
+            .iter()
+            .all(|i| i["reason"].as_str().is_some() && i["queue"] == "human")
+    );
+    let table = ar_triage(&["items", "--queue", "human", "--db", &db], dir.path());
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(table.trim_end().ends_with("9 items (9 human)"), "{table}");
+
+    assert_eq!(pg.store.count_messages().await.unwrap(), 9);
+    assert_eq!(pg.store.load_ledger().await.unwrap().invoices.len(), 2);
+    pg.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_ingesting_the_same_mail_at_once_store_it_once() {
+    let Some(pg) = PgSchema::create().await else {
+        return;
+    };
+    const N: usize = 40;
+    const WORKERS: usize = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for w in 0..WORKERS {
+        let root = dir.path().join(format!("copy{w}"));
+        write_inbox(&root, N);
+        let pipeline = Pipeline::new(
+            pg.store.clone(),
+            Classifier::Ready(ClassifierHandle::spawn(FixedScores {
+                scores: [0.1, 0.1, 0.1, 0.9],
+            })),
+        );
+        runs.push(tokio::spawn(async move {
+            let (_keep, stop) = tokio::sync::watch::channel(false);
+            let mut source = MaildirSource::open(&root).unwrap();
+            let opts = IngestOptions {
+                batch: 3,
+                ..IngestOptions::default()
+            };
+            pipeline.run(&mut source, &opts, stop).await.unwrap()
+        }));
+    }
+    let mut stored = 0;
+    let mut duplicates = 0;
+    for r in runs {
+        let report = r.await.unwrap();
+        stored += report.stored;
+        duplicates += report.duplicates;
+    }
+    assert_eq!(stored, N, "each message stored by exactly one worker");
+    assert_eq!(duplicates, N * (WORKERS - 1));
+    assert_eq!(pg.store.count_items().await.unwrap(), N as i64);
+    let items = pg.store.items(&ItemFilter::default()).await.unwrap();
+    let mut ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), N);
+    pg.drop().await;
+}

@@ -1,0 +1,603 @@
+//! The store on both dialects: every case runs on a fresh SQLite file
+//! (`sqlite::…`) and on a fresh schema of the PostgreSQL server at
+//! `AR_TRIAGE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`,
+//! `postgres::…`). Without a server the PostgreSQL cases print a notice and
+//! pass, except under CI (`CI` set), where they fail.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ar_triage::domain::{
+    Attachment, AttachmentFacts, AttachmentKind, Client, Engagement, Facts, Invoice, Label,
+    SourcedFact,
+};
+use ar_triage::ingest::{Checkpoint, RawMessage};
+use ar_triage::ledger::Ledger;
+use ar_triage::store::{ItemFilter, NewItem, NewMessage, Store, Stored};
+use sqlx::Connection;
+
+const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+async fn sqlite_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    (dir, store)
+}
+
+/// A store on a fresh PostgreSQL schema, dropped by [`PgSchema::drop`].
+struct PgSchema {
+    url: String,
+    schema: String,
+    store: Store,
+}
+
+impl PgSchema {
+    async fn create() -> Option<PgSchema> {
+        let url = std::env::var("AR_TRIAGE_TEST_POSTGRES_URL").unwrap_or(DEFAULT_PG.into());
+        let probe =
+            tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&url)).await;
+        match probe {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+            failed => {
+                let why = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timed out".to_string(),
+                };
+                if std::env::var_os("CI").is_some() {
+                    panic!("no PostgreSQL server at {url} under CI: {why}");
+                }
+                eprintln!("skipping a PostgreSQL store test: no server at {url} ({why})");
+                return None;
+            }
+        }
+        let schema = format!("t_{:016x}", rand::random::<u64>());
+        let store = Store::connect_with_schema(&url, Some(&schema))
+            .await
+            .unwrap();
+        Some(PgSchema { url, schema, store })
+    }
+
+    async fn drop(self) {
+        self.store.close().await;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.url).await {
+            let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// Runs each case on SQLite and on PostgreSQL.
+macro_rules! store_cases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_dir, store) = super::sqlite_store().await;
+                    super::$case(&store).await;
+                    store.close().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(pg) = super::PgSchema::create().await else { return };
+                    super::$case(&pg.store).await;
+                    pg.drop().await;
+                }
+            )*
+        }
+    };
+}
+
+store_cases!(
+    ledger_import_upserts_by_id,
+    same_message_twice_is_stored_once,
+    reused_message_id_with_other_bytes_is_kept,
+    missing_message_id_dedups_on_content,
+    raw_bytes_come_back_exactly,
+    checkpoint_is_written_with_the_message,
+    items_list_with_filters_and_attachments,
+    concurrent_writers_store_a_message_once,
+);
+
+fn raw(source_ref: &str, bytes: &[u8], checkpoint: Option<(&str, &str)>) -> RawMessage {
+    RawMessage {
+        source: "test:inbox".into(),
+        source_ref: source_ref.into(),
+        bytes: bytes.to_vec(),
+        checkpoint: checkpoint.map(|(k, v)| Checkpoint {
+            key: k.into(),
+            value: v.into(),
+        }),
+    }
+}
+
+fn item(status: &str, queue: &str, reason: Option<&str>) -> NewItem {
+    NewItem {
+        status: status.into(),
+        queue: queue.into(),
+        reason: reason.map(str::to_string),
+        ..NewItem::default()
+    }
+}
+
+async fn put(store: &Store, raw: &RawMessage, mid: Option<&str>, item: &NewItem) -> Stored {
+    store
+        .insert_message(&NewMessage {
+            raw,
+            message_id: mid,
+            from: Some("ap@acme.example"),
+            subject: "Re: INV-1",
+            sent_at: Some("2026-11-02T10:00:00Z"),
+            attachments: &[],
+            item,
+        })
+        .await
+        .unwrap()
+}
+
+fn ledger_v1() -> Ledger {
+    Ledger {
+        clients: vec![
+            Client {
+                id: "C-1".into(),
+                name: "Acme".into(),
+                domains: vec!["acme.example".into(), "ap.acme.example".into()],
+                contacts: vec!["ap@acme.example".into()],
+                partner: "Dana".into(),
+                partner_email: "dana@ourfirm.example".into(),
+            },
+            Client {
+                id: "C-2".into(),
+                name: "Globex".into(),
+                domains: vec!["globex.example".into()],
+                contacts: vec![],
+                partner: "Sam".into(),
+                partner_email: "sam@ourfirm.example".into(),
+            },
+        ],
+        engagements: vec![Engagement {
+            id: "E-1".into(),
+            client_id: "C-1".into(),
+            name: "ERP rollout".into(),
+            partner: "Dana".into(),
+            partner_email: "dana@ourfirm.example".into(),
+            po_number: Some("PO-77".into()),
+            hours_cap: Some("120".into()),
+            rate_card: vec![
+                ("Senior Consultant".into(), "150.00 USD".into()),
+                ("Analyst".into(), "95.00 USD".into()),
+            ],
+        }],
+        invoices: vec![
+            Invoice {
+                number: "INV-1".into(),
+                client_id: "C-1".into(),
+                engagement_id: Some("E-1".into()),
+                issue_date: "2026-10-01".into(),
+                due_date: "2026-10-31".into(),
+                amount: "8400.00".into(),
+                currency: "USD".into(),
+                po_number: Some("PO-77".into()),
+                status: "open".into(),
+                reminder_message_ids: vec![
+                    "r1@ourfirm.example".into(),
+                    "r2@ourfirm.example".into(),
+                ],
+            },
+            Invoice {
+                number: "INV-2".into(),
+                client_id: "C-2".into(),
+                engagement_id: None,
+                issue_date: "2026-10-02".into(),
+                due_date: "2026-11-01".into(),
+                amount: "1200.00".into(),
+                currency: "EUR".into(),
+                po_number: None,
+                status: "open".into(),
+                reminder_message_ids: vec![],
+            },
+        ],
+    }
+}
+
+async fn ledger_import_upserts_by_id(store: &Store) {
+    let v1 = ledger_v1();
+    let counts = store.import_ledger(&v1).await.unwrap();
+    assert_eq!(
+        (
+            counts.clients,
+            counts.engagements,
+            counts.invoices,
+            counts.reminders
+        ),
+        (2, 1, 2, 2)
+    );
+    assert_eq!(store.load_ledger().await.unwrap(), v1);
+
+    // A second import changes C-1 and INV-1, adds INV-3, and mentions
+    // neither C-2 nor INV-2, which stay as they were.
+    let mut c1 = v1.clients[0].clone();
+    c1.name = "Acme Corporation".into();
+    c1.domains = vec!["acme-corp.example".into()];
+    c1.contacts = vec![];
+    let mut inv1 = v1.invoices[0].clone();
+    inv1.status = "paid".into();
+    inv1.reminder_message_ids = vec!["r3@ourfirm.example".into()];
+    let inv3 = Invoice {
+        number: "INV-3".into(),
+        ..v1.invoices[1].clone()
+    };
+    let v2 = Ledger {
+        clients: vec![c1.clone()],
+        engagements: vec![],
+        invoices: vec![inv1.clone(), inv3.clone()],
+    };
+    store.import_ledger(&v2).await.unwrap();
+    let got = store.load_ledger().await.unwrap();
+    assert_eq!(got.clients, vec![c1, v1.clients[1].clone()]);
+    assert_eq!(got.engagements, v1.engagements);
+    assert_eq!(got.invoices, vec![inv1, v1.invoices[1].clone(), inv3]);
+}
+
+async fn same_message_twice_is_stored_once(store: &Store) {
+    let bytes = b"Message-ID: <a@x>\r\nSubject: hi\r\n\r\nbody\r\n";
+    let it = item("new", "triage", None);
+    let first = put(store, &raw("1", bytes, None), Some("a@x"), &it).await;
+    let Stored::Inserted { message, .. } = first else {
+        panic!("first delivery not inserted: {first:?}")
+    };
+    let again = put(store, &raw("2", bytes, None), Some("a@x"), &it).await;
+    assert_eq!(again, Stored::Duplicate { message });
+    assert_eq!(store.count_messages().await.unwrap(), 1);
+    assert_eq!(store.count_items().await.unwrap(), 1);
+    assert_eq!(store.find_by_hash(bytes).await.unwrap(), Some(message));
+}
+
+async fn reused_message_id_with_other_bytes_is_kept(store: &Store) {
+    let it = item("new", "triage", None);
+    let a = put(
+        store,
+        &raw("1", b"Message-ID: <same@x>\n\none", None),
+        Some("same@x"),
+        &it,
+    )
+    .await;
+    let b = put(
+        store,
+        &raw("2", b"Message-ID: <same@x>\n\ntwo", None),
+        Some("same@x"),
+        &it,
+    )
+    .await;
+    assert!(matches!(a, Stored::Inserted { .. }), "{a:?}");
+    assert!(matches!(b, Stored::Inserted { .. }), "{b:?}");
+    // Each of the two is still deduplicated on its own.
+    let b2 = put(
+        store,
+        &raw("3", b"Message-ID: <same@x>\n\ntwo", None),
+        Some("same@x"),
+        &it,
+    )
+    .await;
+    let a2 = put(
+        store,
+        &raw("4", b"Message-ID: <same@x>\n\none", None),
+        Some("same@x"),
+        &it,
+    )
+    .await;
+    assert!(matches!(b2, Stored::Duplicate { .. }), "{b2:?}");
+    assert!(matches!(a2, Stored::Duplicate { .. }), "{a2:?}");
+    assert_eq!(store.count_items().await.unwrap(), 2);
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|i| i.message_id.as_deref() == Some("same@x"))
+    );
+}
+
+async fn missing_message_id_dedups_on_content(store: &Store) {
+    let it = item("needs_human", "human", Some("malformed: no Message-ID"));
+    let lf = b"From: a@b\nSubject: x\n\nline one\nline two\n";
+    let crlf = b"From: a@b\r\nSubject: x\r\n\r\nline one\r\nline two\r\n";
+    let other = b"From: a@b\nSubject: x\n\nline one\nline 2\n";
+    assert!(matches!(
+        put(store, &raw("1", lf, None), None, &it).await,
+        Stored::Inserted { .. }
+    ));
+    // The same message over IMAP has CRLF line ends: still the same message.
+    assert!(matches!(
+        put(store, &raw("2", crlf, None), None, &it).await,
+        Stored::Duplicate { .. }
+    ));
+    assert!(matches!(
+        put(store, &raw("3", other, None), None, &it).await,
+        Stored::Inserted { .. }
+    ));
+    // An empty Message-ID counts as missing.
+    assert!(matches!(
+        put(store, &raw("4", other, None), Some("  "), &it).await,
+        Stored::Duplicate { .. }
+    ));
+    assert_eq!(store.count_messages().await.unwrap(), 2);
+}
+
+async fn raw_bytes_come_back_exactly(store: &Store) {
+    let mut bytes = b"Subject: caf\xe9\r\n\r\n".to_vec();
+    bytes.extend([0u8, 1, 2, 0xff, 0xfe, b'\r', b'\n']);
+    bytes.extend(std::iter::repeat_n(b'x', 300_000));
+    let Stored::Inserted { message, .. } = put(
+        store,
+        &raw("1", &bytes, None),
+        None,
+        &item("new", "triage", None),
+    )
+    .await
+    else {
+        panic!("not inserted")
+    };
+    assert_eq!(store.raw_message(message).await.unwrap(), Some(bytes));
+    assert_eq!(store.raw_message(message + 1000).await.unwrap(), None);
+}
+
+async fn checkpoint_is_written_with_the_message(store: &Store) {
+    let key = "imap://collector@127.0.0.1:1143/INBOX";
+    assert_eq!(store.checkpoint(key).await.unwrap(), None);
+    let it = item("new", "triage", None);
+    put(
+        store,
+        &raw("7/1", b"Message-ID: <c1@x>\n\n1", Some((key, "7:1"))),
+        Some("c1@x"),
+        &it,
+    )
+    .await;
+    assert_eq!(store.checkpoint(key).await.unwrap().as_deref(), Some("7:1"));
+    put(
+        store,
+        &raw("7/2", b"Message-ID: <c2@x>\n\n2", Some((key, "7:2"))),
+        Some("c2@x"),
+        &it,
+    )
+    .await;
+    assert_eq!(store.checkpoint(key).await.unwrap().as_deref(), Some("7:2"));
+    // A duplicate still moves the checkpoint (a re-scan after a UIDVALIDITY change).
+    let dup = put(
+        store,
+        &raw("8/1", b"Message-ID: <c1@x>\n\n1", Some((key, "8:1"))),
+        Some("c1@x"),
+        &it,
+    )
+    .await;
+    assert!(matches!(dup, Stored::Duplicate { .. }));
+    assert_eq!(store.checkpoint(key).await.unwrap().as_deref(), Some("8:1"));
+    store
+        .save_checkpoint(&Checkpoint {
+            key: key.into(),
+            value: "8:5".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.checkpoint(key).await.unwrap().as_deref(), Some("8:5"));
+    assert_eq!(store.checkpoint("other").await.unwrap(), None);
+}
+
+async fn items_list_with_filters_and_attachments(store: &Store) {
+    let sow = Attachment {
+        filename: "SOW-acme.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: 1234,
+        kind: AttachmentKind::Sow,
+        // PostgreSQL text cannot hold NUL; the store drops it on both dialects.
+        text: Some("Statement of Work\0 PO-77".into()),
+        facts: AttachmentFacts {
+            po_numbers: vec![SourcedFact {
+                value: "PO-77".into(),
+                page: Some(1),
+                line: 4,
+            }],
+            ..AttachmentFacts::default()
+        },
+    };
+    let remittance = Attachment {
+        filename: "remit.csv".into(),
+        content_type: "text/csv".into(),
+        size: 10,
+        kind: AttachmentKind::Remittance,
+        text: None,
+        facts: AttachmentFacts {
+            unreadable: Some("unreadable: empty file".into()),
+            ..AttachmentFacts::default()
+        },
+    };
+    let classified = NewItem {
+        client: Some("C-1".into()),
+        invoice: Some("INV-1".into()),
+        candidates: vec!["INV-1".into()],
+        labels: vec![Label::ScopeDispute],
+        scores: Label::ALL
+            .into_iter()
+            .map(|l| (l, if l == Label::ScopeDispute { 0.9 } else { 0.05 }))
+            .collect(),
+        evidence: BTreeMap::new(),
+        facts: Facts {
+            hours: vec!["40".into()],
+            ..Facts::default()
+        },
+        model: Some("fixed".into()),
+        status: "new".into(),
+        queue: "triage".into(),
+        reason: None,
+    };
+    let r1 = raw("a", b"Message-ID: <i1@x>\n\n1", None);
+    store
+        .insert_message(&NewMessage {
+            raw: &r1,
+            message_id: Some("i1@x"),
+            from: Some("ap@acme.example"),
+            subject: "Re: INV-1 \0hours",
+            sent_at: Some("2026-11-02T10:00:00Z"),
+            attachments: &[sow, remittance],
+            item: &classified,
+        })
+        .await
+        .unwrap();
+    let r2 = raw("b", b"no headers at all", None);
+    store
+        .insert_message(&NewMessage {
+            raw: &r2,
+            message_id: None,
+            from: None,
+            subject: "",
+            sent_at: None,
+            attachments: &[],
+            item: &item("needs_human", "human", Some("malformed: no From header")),
+        })
+        .await
+        .unwrap();
+    let r3 = raw("c", b"Message-ID: <i3@x>\n\nooo", None);
+    put(
+        store,
+        &r3,
+        Some("i3@x"),
+        &item(
+            "auto_reply",
+            "human",
+            Some("auto_reply: Auto-Submitted: auto-replied"),
+        ),
+    )
+    .await;
+
+    let all = store.items(&ItemFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+    let first = &all[0];
+    assert_eq!(first.message_id.as_deref(), Some("i1@x"));
+    assert_eq!(first.source, "test:inbox");
+    assert_eq!(first.received_at, "2026-11-02T10:00:00Z");
+    assert_eq!(first.subject, "Re: INV-1 hours");
+    assert_eq!(first.labels, vec![Label::ScopeDispute]);
+    assert_eq!(first.scores.len(), 4);
+    assert_eq!(first.facts.hours, vec!["40"]);
+    assert_eq!(first.attachments.len(), 2);
+    assert_eq!(first.attachments[0].kind, AttachmentKind::Sow);
+    assert_eq!(first.attachments[0].facts.po_numbers[0].value, "PO-77");
+    assert_eq!(first.attachments[1].kind, AttachmentKind::Remittance);
+    assert!(first.attachments[1].facts.unreadable.is_some());
+    let second = &all[1];
+    assert_eq!(second.message_id, None);
+    assert_eq!(second.from, None);
+    assert!(
+        !second.received_at.is_empty(),
+        "falls back to the time stored"
+    );
+    assert!(second.attachments.is_empty());
+
+    let json = serde_json::to_value(first).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "id",
+        "message_id",
+        "source",
+        "received_at",
+        "from",
+        "subject",
+        "client",
+        "invoice",
+        "labels",
+        "scores",
+        "evidence",
+        "facts",
+        "attachments",
+        "status",
+        "queue",
+        "reason",
+    ] {
+        assert!(keys.contains(&k), "jsonl line lacks {k}: {json}");
+    }
+    assert_eq!(json["attachments"][0]["kind"], "sow");
+    assert_eq!(json["scores"]["scope_dispute"], 0.9f32 as f64);
+
+    let human = store
+        .items(&ItemFilter {
+            queue: Some("human".into()),
+            status: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        human.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![all[1].id, all[2].id]
+    );
+    let auto = store
+        .items(&ItemFilter {
+            queue: Some("human".into()),
+            status: Some("auto_reply".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(auto.len(), 1);
+    assert_eq!(
+        auto[0].reason.as_deref(),
+        Some("auto_reply: Auto-Submitted: auto-replied")
+    );
+    let none = store
+        .items(&ItemFilter {
+            queue: Some("nope".into()),
+            status: None,
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+async fn concurrent_writers_store_a_message_once(store: &Store) {
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            for m in 0..5 {
+                let bytes = format!("Message-ID: <m{m}@x>\n\nbody {m}");
+                let r = raw(&format!("w{w}-{m}"), bytes.as_bytes(), None);
+                outcomes.push(
+                    put(
+                        &store,
+                        &r,
+                        Some(&format!("m{m}@x")),
+                        &item("new", "triage", None),
+                    )
+                    .await,
+                );
+            }
+            outcomes
+        }));
+    }
+    let mut inserted = 0;
+    for t in tasks {
+        for o in t.await.unwrap() {
+            if matches!(o, Stored::Inserted { .. }) {
+                inserted += 1;
+            }
+        }
+    }
+    assert_eq!(
+        inserted, 5,
+        "each of the 5 messages inserted by exactly one writer"
+    );
+    assert_eq!(store.count_messages().await.unwrap(), 5);
+    assert_eq!(store.count_items().await.unwrap(), 5);
+}
