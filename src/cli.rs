@@ -19,7 +19,8 @@ use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
 use crate::ledger::Ledger;
 use crate::pipeline::{Classifier, IngestOptions, Pipeline};
-use crate::store::{ItemFilter, Store, StoredItem, redact_url};
+use crate::rules::RuleConfig;
+use crate::store::{DraftAction, ItemFilter, KpiWindow, Kpis, Store, StoredItem, redact_url};
 use crate::train::{TrainConfig, train};
 
 /// ar-triage: reads client replies to invoice reminders, labels them and routes them.
@@ -47,8 +48,58 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// Read an inbox (Maildir or IMAP), classify each reply and store it as an item, exactly once.
     Ingest(IngestArgs),
-    /// List stored items, as JSON Lines or a table.
+    /// List stored items (with route, rule, reason and draft), as JSON Lines or a table.
     Items(ItemsArgs),
+    /// List drafts awaiting approval, or approve / edit / reject one.
+    Drafts(DraftsArgs),
+    /// Close an item a person dealt with outside ar-triage (it counts as resolved).
+    Close(CloseArgs),
+    /// The audit log: verify its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Collections KPIs: dispute rate, resolution time, promise-kept rate, automation, drafts, queues, DSO effect.
+    Kpis(KpisArgs),
+}
+
+/// Settings of the rule table (the rest keep their defaults, see `src/rules`).
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Invoices at or above this amount (in their own currency) go to the collections queue.
+    #[arg(long, env = "AR_TRIAGE_HIGH_VALUE", default_value = "50000.00")]
+    pub high_value: String,
+    /// Scores in LOW,HIGH (edges included) are too unsure to act on: collections queue.
+    #[arg(long, env = "AR_TRIAGE_UNCERTAINTY_BAND", default_value = "0.40,0.60", value_parser = parse_band)]
+    pub uncertainty_band: (f32, f32),
+    /// Days after the reply to check a promise to pay that names no date.
+    #[arg(long, env = "AR_TRIAGE_PROMISE_FOLLOW_UP_DAYS", default_value_t = 7)]
+    pub promise_follow_up_days: u32,
+    /// Who signs drafts.
+    #[arg(
+        long,
+        env = "AR_TRIAGE_SENDER_NAME",
+        default_value = "Accounts Receivable"
+    )]
+    pub sender_name: String,
+    /// Our payment instructions, quoted when a client asks for bank details (without them such requests go to a person).
+    #[arg(long, env = "AR_TRIAGE_REMIT_TO")]
+    pub remit_to: Option<String>,
+}
+
+impl RuleArgs {
+    /// The rule configuration these flags describe.
+    pub fn config(&self) -> Result<RuleConfig> {
+        if crate::rules::Money::parse(&self.high_value).is_none() {
+            bail!("--high-value {:?} is not an amount", self.high_value);
+        }
+        Ok(RuleConfig {
+            high_value_threshold: self.high_value.trim().to_string(),
+            uncertainty_band: self.uncertainty_band,
+            default_promise_follow_up_days: self.promise_follow_up_days,
+            sender_name: self.sender_name.clone(),
+            remit_to: self.remit_to.clone(),
+            ..RuleConfig::default()
+        })
+    }
 }
 
 /// Where the models are.
@@ -173,6 +224,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Ledger(LedgerCommand::Import(a)) => ledger_import(a),
         Command::Ingest(a) => ingest(a),
         Command::Items(a) => items(a),
+        Command::Drafts(a) => drafts(a),
+        Command::Close(a) => close(a),
+        Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
+        Command::Kpis(a) => kpis(a),
     }
 }
 
@@ -454,9 +509,12 @@ pub struct IngestArgs {
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
-    /// Model location; without a loadable model, items go to the human queue.
+    /// Model location; without a loadable model, items go to the collections queue.
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Rule settings.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// Output formats of `items`.
@@ -471,10 +529,10 @@ pub enum ItemsFormat {
 /// Options of `items`.
 #[derive(Debug, Args)]
 pub struct ItemsArgs {
-    /// Only items in this queue (triage, human).
+    /// Only items in this queue: drafts (route draft), collections, partner.
     #[arg(long)]
     pub queue: Option<String>,
-    /// Only items with this status (new, auto_reply, needs_human).
+    /// Only items with this status (new, auto_reply, needs_human, resolved).
     #[arg(long)]
     pub status: Option<String>,
     /// Output format.
@@ -551,15 +609,26 @@ fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
 }
 
 fn ingest(a: IngestArgs) -> Result<i32> {
+    let rules = a.rules.config()?;
+    let mut thresholds = std::collections::BTreeMap::new();
     let classifier = match a.model.load() {
-        Ok(model) => Classifier::Ready(ClassifierHandle::spawn(model)),
+        Ok(model) => {
+            let meta = model.meta();
+            thresholds.extend(
+                meta.labels
+                    .iter()
+                    .copied()
+                    .zip(meta.thresholds.iter().copied()),
+            );
+            Classifier::Ready(ClassifierHandle::spawn(model))
+        }
         Err(e) => {
             // The context and the direct cause; deeper causes repeat it.
             let why = match e.chain().nth(1) {
                 Some(cause) => format!("{e}: {cause}"),
                 None => e.to_string(),
             };
-            tracing::warn!("no classifier, items go to the human queue: {why}");
+            tracing::warn!("no classifier, items go to the collections queue: {why}");
             Classifier::Unavailable(why)
         }
     };
@@ -570,7 +639,9 @@ fn ingest(a: IngestArgs) -> Result<i32> {
     };
     runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let pipeline = Pipeline::new(store.clone(), classifier);
+        let pipeline = Pipeline::new(store.clone(), classifier)
+            .with_rules(rules)
+            .with_thresholds(thresholds);
         let stop = stop_on_signal();
         let report = if let Some(dir) = &a.maildir {
             let mut source = MaildirSource::open(dir)?;
@@ -594,12 +665,13 @@ fn ingest(a: IngestArgs) -> Result<i32> {
             bail!("give --maildir DIR or --imap URL");
         };
         println!(
-            "ingested {} messages into {}: {} new items ({} triage, {} human), {} already stored{}",
+            "ingested {} messages into {}: {} new items ({} drafts, {} collections, {} partner), {} already stored{}",
             report.fetched,
             store.url(),
             report.stored,
-            report.triage,
-            report.human,
+            report.drafts,
+            report.collections,
+            report.partner,
             report.duplicates,
             if report.ack_failures > 0 {
                 format!(
@@ -622,6 +694,7 @@ fn items(a: ItemsArgs) -> Result<i32> {
             .items(&ItemFilter {
                 queue: a.queue.clone(),
                 status: a.status.clone(),
+                draft_state: None,
             })
             .await?;
         store.close().await;
@@ -669,13 +742,13 @@ pub fn items_table(items: &[StoredItem]) -> String {
     const COLUMNS: [(&str, usize); 9] = [
         ("ID", 6),
         ("STATUS", 11),
-        ("QUEUE", 6),
+        ("ROUTE", 11),
+        ("RULE", 21),
         ("CLIENT", 10),
         ("INVOICE", 12),
         ("LABELS", 30),
-        ("FROM", 28),
-        ("SUBJECT", 36),
-        ("REASON", 48),
+        ("SUBJECT", 32),
+        ("REASON", 60),
     ];
     let rows: Vec<[String; 9]> = items
         .iter()
@@ -683,7 +756,8 @@ pub fn items_table(items: &[StoredItem]) -> String {
             [
                 i.id.to_string(),
                 i.status.clone(),
-                i.queue.clone(),
+                i.route.clone().unwrap_or_else(|| "-".into()),
+                i.rule.clone().unwrap_or_else(|| "-".into()),
                 i.client.clone().unwrap_or_else(|| "-".into()),
                 i.invoice.clone().unwrap_or_else(|| "-".into()),
                 if i.labels.is_empty() {
@@ -695,7 +769,6 @@ pub fn items_table(items: &[StoredItem]) -> String {
                         .collect::<Vec<_>>()
                         .join(",")
                 },
-                i.from.clone().unwrap_or_else(|| "-".into()),
                 i.subject.clone(),
                 i.reason.clone().unwrap_or_default(),
             ]
@@ -747,5 +820,346 @@ pub fn items_table(items: &[StoredItem]) -> String {
             )
         }
     ));
+    out
+}
+
+/// Options of `drafts`: without a subcommand, list the drafts.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DraftsArgs {
+    /// Approve, edit or reject a draft.
+    #[command(subcommand)]
+    pub action: Option<DraftCommand>,
+    /// Which drafts to list: awaiting_approval, approved, rejected.
+    #[arg(long, default_value = "awaiting_approval")]
+    pub state: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ItemsFormat::Table)]
+    pub format: ItemsFormat,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// What a person does with a draft. Approved drafts are `approved`;
+/// sending them is not part of ar-triage yet.
+#[derive(Debug, Subcommand)]
+pub enum DraftCommand {
+    /// Accept the draft as it stands.
+    Approve(DraftActionArgs),
+    /// Replace the draft's body with the text of --body-file (it still awaits approval).
+    Edit(DraftActionArgs),
+    /// Drop the draft.
+    Reject(DraftActionArgs),
+}
+
+/// Options of `drafts approve|edit|reject`.
+#[derive(Debug, Args)]
+pub struct DraftActionArgs {
+    /// The item id (`items` / `drafts` list it).
+    pub id: i64,
+    /// Who acts (recorded in the audit log).
+    #[arg(long)]
+    pub by: String,
+    /// The new body (`edit` only; '-' for stdin).
+    #[arg(long)]
+    pub body_file: Option<String>,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Options of `close`.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The item id.
+    pub id: i64,
+    /// Who closes it (recorded in the audit log).
+    #[arg(long)]
+    pub by: String,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Subcommands of `audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first changed or deleted row when it is broken.
+    Verify(AuditVerifyArgs),
+}
+
+/// Options of `audit verify`.
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Output formats of `kpis`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KpisFormat {
+    /// One JSON object.
+    Json,
+    /// Lines for reading.
+    Table,
+}
+
+/// Options of `kpis`.
+#[derive(Debug, Args)]
+pub struct KpisArgs {
+    /// First day (YYYY-MM-DD), included.
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day (YYYY-MM-DD), included; DSO uses today without it.
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = KpisFormat::Table)]
+    pub format: KpisFormat,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+fn drafts(a: DraftsArgs) -> Result<i32> {
+    if let Some(cmd) = a.action {
+        return draft_action(cmd);
+    }
+    let list = runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let list = store
+            .items(&ItemFilter {
+                draft_state: Some(a.state.clone()),
+                ..ItemFilter::default()
+            })
+            .await?;
+        store.close().await;
+        anyhow::Ok(list)
+    })?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match a.format {
+        ItemsFormat::Jsonl => {
+            for i in &list {
+                let line = serde_json::json!({
+                    "id": i.id, "client": i.client, "invoice": i.invoice, "rule": i.rule,
+                    "state": i.draft_state, "reason": i.reason, "follow_up": i.follow_up,
+                    "draft": i.draft,
+                });
+                writeln!(out, "{line}")?;
+            }
+        }
+        ItemsFormat::Table => write!(out, "{}", drafts_table(&list))?,
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// The text of `drafts --format table`: one block per draft with its
+/// headers and body, then a count.
+pub fn drafts_table(items: &[StoredItem]) -> String {
+    let mut out = String::new();
+    for i in items {
+        let Some(d) = &i.draft else { continue };
+        let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+        out.push_str(&format!(
+            "── item {} · {} · {} · rule {} · tone {} · {}\n",
+            i.id,
+            i.client.as_deref().unwrap_or("-"),
+            i.invoice.as_deref().unwrap_or("-"),
+            i.rule.as_deref().unwrap_or("-"),
+            field("tone"),
+            i.draft_state.as_deref().unwrap_or("-"),
+        ));
+        out.push_str(&format!(
+            "To: {}\nSubject: {}\n",
+            field("to"),
+            field("subject")
+        ));
+        if let Some(irt) = d.get("in_reply_to").and_then(|v| v.as_str()) {
+            out.push_str(&format!("In-Reply-To: <{irt}>\n"));
+        }
+        if let Some(f) = &i.follow_up {
+            out.push_str(&format!("Follow-up: {f}\n"));
+        }
+        out.push('\n');
+        out.push_str(field("body").trim_end());
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!("{} drafts\n", items.len()));
+    out
+}
+
+fn draft_action(cmd: DraftCommand) -> Result<i32> {
+    let (action, a) = match cmd {
+        DraftCommand::Approve(a) => (DraftAction::Approve, a),
+        DraftCommand::Edit(a) => (DraftAction::Edit, a),
+        DraftCommand::Reject(a) => (DraftAction::Reject, a),
+    };
+    let body = match (&a.body_file, action) {
+        (Some(_), DraftAction::Approve | DraftAction::Reject) => {
+            bail!("--body-file goes with edit only")
+        }
+        (None, DraftAction::Edit) => bail!("edit needs --body-file FILE"),
+        (Some(f), _) if f == "-" => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+            Some(s)
+        }
+        (Some(f), _) => Some(std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?),
+        (None, _) => None,
+    };
+    runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let outcome = store
+            .draft_action(a.id, action, &a.by, body.as_deref())
+            .await;
+        store.close().await;
+        let outcome = outcome?;
+        println!(
+            "item {}: draft {} by {} ({})",
+            outcome.item,
+            match action {
+                DraftAction::Approve => "approved",
+                DraftAction::Edit => "edited",
+                DraftAction::Reject => "rejected",
+            },
+            a.by.trim(),
+            outcome.state
+        );
+        if action == DraftAction::Approve {
+            println!("sending is not part of ar-triage yet: send it from your mail client");
+        }
+        Ok(0)
+    })
+}
+
+fn close(a: CloseArgs) -> Result<i32> {
+    runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let r = store.close_item(a.id, &a.by).await;
+        store.close().await;
+        r?;
+        println!("item {} closed by {}", a.id, a.by.trim());
+        Ok(0)
+    })
+}
+
+fn audit_verify(a: AuditVerifyArgs) -> Result<i32> {
+    let report = runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let r = store.verify_audit().await;
+        store.close().await;
+        anyhow::Ok(r?)
+    })?;
+    match &report.problem {
+        None => {
+            println!(
+                "audit log intact: {} rows, head {}",
+                report.rows, report.head
+            );
+            Ok(0)
+        }
+        Some(p) => {
+            println!(
+                "audit log BROKEN at row {} ({}): {}",
+                p.seq, p.kind, p.detail
+            );
+            Ok(1)
+        }
+    }
+}
+
+fn kpis(a: KpisArgs) -> Result<i32> {
+    let today = chrono::Utc::now().date_naive();
+    let k = runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let k = store
+            .kpis(
+                KpiWindow {
+                    from: a.from,
+                    to: a.to,
+                },
+                today,
+            )
+            .await;
+        store.close().await;
+        anyhow::Ok(k?)
+    })?;
+    match a.format {
+        KpisFormat::Json => println!("{}", serde_json::to_string_pretty(&k)?),
+        KpisFormat::Table => print!("{}", kpis_table(&k)),
+    }
+    Ok(0)
+}
+
+/// The text of `kpis --format table`.
+pub fn kpis_table(k: &Kpis) -> String {
+    let pct = |r: &crate::store::Rate| match r.rate {
+        Some(x) => format!("{:.1} % ({}/{})", x * 100.0, r.numerator, r.denominator),
+        None => format!("- (0/{})", r.denominator),
+    };
+    let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1} h"));
+    let days = |d: Option<f64>| d.map_or("-".to_string(), |d| format!("{d:.1} days"));
+    let mut out = format!(
+        "window                       {} .. {}\n",
+        k.window.from.map_or("-".into(), |d| d.to_string()),
+        k.window.to.map_or("-".into(), |d| d.to_string())
+    );
+    out.push_str(&format!("items                        {}\n", k.items));
+    out.push_str(&format!(
+        "dispute rate (scope, PO)     {}\n",
+        pct(&k.dispute_rate)
+    ));
+    out.push_str(&format!(
+        "resolution time p50 / p90    {} / {} ({} resolved, {} open)\n",
+        hours(k.resolution.p50_hours),
+        hours(k.resolution.p90_hours),
+        k.resolution.resolved,
+        k.resolution.unresolved
+    ));
+    out.push_str(&format!(
+        "promise-kept rate            {} ({} open)\n",
+        pct(&k.promise_kept_rate),
+        k.promises_open
+    ));
+    out.push_str(&format!(
+        "automation rate (drafted)    {}\n",
+        pct(&k.automation_rate)
+    ));
+    let acc = &k.draft_acceptance;
+    out.push_str(&format!(
+        "drafts approved unedited     {}\ndrafts approved edited       {}\ndrafts rejected              {}\ndrafts awaiting approval     {}\n",
+        pct(&acc.approved_unedited),
+        pct(&acc.approved_edited),
+        pct(&acc.rejected),
+        acc.awaiting
+    ));
+    out.push_str(&format!(
+        "open queues                  {}\n",
+        if k.queues.is_empty() {
+            "-".to_string()
+        } else {
+            k.queues
+                .iter()
+                .map(|(q, n)| format!("{q} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    for d in &k.dso {
+        out.push_str(&format!(
+            "DSO {}                      {} → {} without reported payments (effect {}; billed {:.2}, receivable {:.2}, reported {:.2}, {} days)\n",
+            d.currency,
+            days(d.dso_days),
+            days(d.dso_without_reported_days),
+            days(d.effect_days),
+            d.billed,
+            d.receivable,
+            d.reported,
+            d.period_days
+        ));
+    }
     out
 }

@@ -10,26 +10,37 @@
 //!    stored at the start of the batch;
 //! 4. classifies the batch on the model thread ([`ClassifierHandle`]); when
 //!    there is no model, or it fails, the items still exist, routed to the
-//!    human queue with a `classifier_unavailable` reason;
-//! 5. routes each item ([`route`]: one small pure function, so issue 5 can
-//!    replace it) and commits message, attachments, item and checkpoint in one
-//!    transaction ([`Store::insert_message`]);
+//!    collections queue by the `unclassified` rule;
+//! 5. decides on each item with the rule table ([`rules::decide`]: the
+//!    ledger's client, engagement and invoice of the link, the prediction,
+//!    the parsed message, earlier SOW/change-order attachments of the
+//!    client, broken promises to pay the invoice, and the message's date as
+//!    "today"), and commits message, attachments, item, decision (draft,
+//!    escalation packet, promise, invoice status) and audit rows in one
+//!    transaction ([`Store::insert_message`]); the item's queue is its
+//!    route's (`drafts`, `collections`, `partner`);
 //! 6. only then acknowledges the message to the source.
 //!
 //! Killing the process at any point loses nothing (unacknowledged messages
 //! are handed out again) and duplicates nothing (the store's dedup key).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::json;
 use tokio::sync::watch;
 
 use crate::classify::{ClassifierHandle, WorkerError};
-use crate::domain::{ParsedMessage, Prediction, Reply};
+use crate::domain::{Label, ParsedMessage, Prediction, Reply};
 use crate::ingest::link::{Link, Linker};
 use crate::ingest::parse::parse_message;
 use crate::ingest::{RawMessage, Source, SourceError};
-use crate::store::{NewItem, NewMessage, Store, StoreError, Stored};
+use crate::ledger::Ledger;
+use crate::rules::{self, Case, Decision, Route, RuleConfig};
+use crate::store::{
+    AuditEntry, ItemDecision, NewItem, NewMessage, Store, StoreError, Stored, content_hash,
+};
 
 /// Errors that stop ingestion. Bad messages never do: they become items.
 #[derive(Debug, thiserror::Error)]
@@ -56,11 +67,11 @@ pub enum Classifier {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
-    /// A linked, classified reply ready for triage.
+    /// A draft awaiting approval, or a dispute with its partner.
     New,
     /// An automatic reply (out of office…): no label-based action.
     AutoReply,
-    /// Something needs a person: see the reason.
+    /// In the collections queue: a person must look at it first.
     NeedsHuman,
 }
 
@@ -75,82 +86,47 @@ impl ItemStatus {
     }
 }
 
-/// The work queue an item lands in.
+/// The work queue an item lands in: one per [`Route`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Queue {
-    /// Linked, classified replies.
-    Triage,
-    /// Everything a person must look at first.
-    Human,
+    /// Drafted replies awaiting approve / edit / reject (route `draft`).
+    Drafts,
+    /// The collections team's human queue (route `collections`).
+    Collections,
+    /// Scope disputes for the owning partner (route `partner`).
+    Partner,
 }
 
 impl Queue {
+    /// The queue of a route.
+    pub fn of(route: Route) -> Queue {
+        match route {
+            Route::Draft => Queue::Drafts,
+            Route::Collections => Queue::Collections,
+            Route::Partner => Queue::Partner,
+        }
+    }
+
     /// The queue name as stored and printed.
     pub fn as_str(self) -> &'static str {
         match self {
-            Queue::Triage => "triage",
-            Queue::Human => "human",
+            Queue::Drafts => "drafts",
+            Queue::Collections => "collections",
+            Queue::Partner => "partner",
         }
     }
 }
 
-/// Where an item goes and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Routing {
-    /// The item's status.
-    pub status: ItemStatus,
-    /// Its queue.
-    pub queue: Queue,
-    /// Why it is not simply in triage; `None` when it is.
-    pub reason: Option<String>,
-}
-
-/// What the classifier said about one message.
-#[derive(Debug, Clone, Copy)]
-pub enum Classification<'a> {
-    /// Labels, scores and evidence.
-    Predicted(&'a Prediction),
-    /// No prediction: why.
-    Unavailable(&'a str),
-}
-
-/// Routes an item. Status: `auto_reply` for automatic replies, else
-/// `needs_human` when the message is malformed, unclassified or not linked
-/// to exactly one invoice, else `new`. Only `new` items go to the `triage`
-/// queue. The reason names the first problem of: `malformed: …`,
-/// `auto_reply: …`, `unknown_invoice` / `ambiguous_invoice: …`,
-/// `classifier_unavailable: …` (the message's own problems before the
-/// model's, which the log reports anyway).
-pub fn route(parsed: &ParsedMessage, link: &Link, classification: Classification<'_>) -> Routing {
-    let mut reasons = Vec::new();
-    if !parsed.problems.is_empty() {
-        reasons.push(format!("malformed: {}", parsed.problems.join("; ")));
-    }
-    if let Some(why) = &parsed.auto_reply {
-        reasons.push(format!("auto_reply: {why}"));
-    }
-    if let Some(r) = link.reason() {
-        reasons.push(r);
-    }
-    if let Classification::Unavailable(why) = classification {
-        reasons.push(format!("classifier_unavailable: {why}"));
-    }
-    let status = if parsed.auto_reply.is_some() {
+/// The status of an item the rules decided on: `auto_reply` for automatic
+/// replies, `needs_human` for the collections queue, `new` otherwise.
+pub fn status_of(parsed: &ParsedMessage, decision: &Decision) -> ItemStatus {
+    if parsed.auto_reply.is_some() {
         ItemStatus::AutoReply
-    } else if reasons.is_empty() {
-        ItemStatus::New
-    } else {
+    } else if decision.route == Route::Collections {
         ItemStatus::NeedsHuman
-    };
-    Routing {
-        status,
-        queue: if status == ItemStatus::New {
-            Queue::Triage
-        } else {
-            Queue::Human
-        },
-        reason: reasons.into_iter().next(),
+    } else {
+        ItemStatus::New
     }
 }
 
@@ -185,10 +161,12 @@ pub struct IngestReport {
     pub stored: usize,
     /// Messages already stored (skipped).
     pub duplicates: usize,
-    /// New items in the triage queue.
-    pub triage: usize,
-    /// New items in the human queue.
-    pub human: usize,
+    /// New items with a draft awaiting approval.
+    pub drafts: usize,
+    /// New items in the collections queue.
+    pub collections: usize,
+    /// New items for a partner.
+    pub partner: usize,
     /// Messages stored but not acknowledged to the source (they will be
     /// handed out again and skipped as duplicates).
     pub ack_failures: usize,
@@ -199,6 +177,8 @@ pub struct IngestReport {
 pub struct Pipeline {
     store: Store,
     classifier: Classifier,
+    rules: RuleConfig,
+    thresholds: BTreeMap<Label, f32>,
 }
 
 /// A message parsed and linked, waiting for its classification.
@@ -215,7 +195,30 @@ fn stopped(stop: &watch::Receiver<bool>) -> bool {
 impl Pipeline {
     /// A pipeline writing to `store` with `classifier`.
     pub fn new(store: Store, classifier: Classifier) -> Self {
-        Self { store, classifier }
+        Self {
+            store,
+            classifier,
+            rules: RuleConfig::default(),
+            thresholds: BTreeMap::new(),
+        }
+    }
+
+    /// The same pipeline deciding with `rules` instead of the defaults.
+    pub fn with_rules(mut self, rules: RuleConfig) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// The same pipeline recording the model's per-label decision
+    /// thresholds in each classification's audit row.
+    pub fn with_thresholds(mut self, thresholds: BTreeMap<Label, f32>) -> Self {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// The rule settings decisions are made with.
+    pub fn rules(&self) -> &RuleConfig {
+        &self.rules
     }
 
     /// The store written to.
@@ -274,7 +277,8 @@ impl Pipeline {
                 continue;
             }
             report.fetched += batch.len();
-            let linker = Linker::new(&self.store.load_ledger().await?);
+            let ledger = self.store.load_ledger().await?;
+            let linker = Linker::new(&ledger);
             let mut rest = batch.into_iter().peekable();
             while rest.peek().is_some() {
                 if stopped(&stop) {
@@ -333,13 +337,12 @@ impl Pipeline {
             })
             .collect();
         let predictions = self.classify(&prepared).await;
+        // The ledger as it stands now (earlier messages may have changed
+        // invoice statuses).
+        let ledger = self.store.load_ledger().await?;
         for (p, prediction) in prepared.iter().zip(&predictions) {
-            let classification = match prediction {
-                Ok(pred) => Classification::Predicted(pred),
-                Err(why) => Classification::Unavailable(why),
-            };
-            let routing = route(&p.parsed, &p.link, classification);
-            let item = new_item(&p.link, classification, &routing);
+            let item = self.decide(p, prediction, &ledger).await?;
+            let queue = item.queue.clone();
             let stored = self
                 .store
                 .insert_message(&NewMessage {
@@ -355,16 +358,18 @@ impl Pipeline {
             match stored {
                 Stored::Inserted { item: id, .. } => {
                     report.stored += 1;
-                    match routing.queue {
-                        Queue::Triage => report.triage += 1,
-                        Queue::Human => report.human += 1,
+                    match queue.as_str() {
+                        "drafts" => report.drafts += 1,
+                        "partner" => report.partner += 1,
+                        _ => report.collections += 1,
                     }
                     tracing::info!(
                         item = id,
                         source_ref = %p.raw.source_ref,
-                        status = routing.status.as_str(),
-                        queue = routing.queue.as_str(),
-                        reason = routing.reason.as_deref().unwrap_or(""),
+                        status = %item.status,
+                        queue = %queue,
+                        rule = item.decision.as_ref().map(|d| d.rule.as_str()).unwrap_or(""),
+                        reason = item.reason.as_deref().unwrap_or(""),
                         "stored"
                     );
                 }
@@ -379,6 +384,63 @@ impl Pipeline {
             }
         }
         Ok(true)
+    }
+
+    /// Runs the rule table on one prepared message and builds its item,
+    /// with the decision and its audit entries.
+    async fn decide(
+        &self,
+        p: &Prepared,
+        prediction: &Result<Prediction, String>,
+        ledger: &Ledger,
+    ) -> Result<NewItem, PipelineError> {
+        let today = p
+            .parsed
+            .date
+            .as_deref()
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.date_naive())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let invoice = p
+            .link
+            .invoice
+            .as_deref()
+            .and_then(|n| ledger.invoices.iter().find(|i| i.number == n));
+        let client_id = invoice
+            .map(|i| i.client_id.as_str())
+            .or(p.link.client.as_deref());
+        let client = client_id.and_then(|c| ledger.clients.iter().find(|x| x.id == c));
+        let engagement = invoice
+            .and_then(|i| i.engagement_id.as_deref())
+            .and_then(|e| ledger.engagements.iter().find(|x| x.id == e));
+        let documents = match client_id {
+            Some(c) => self.store.client_documents(c).await?,
+            None => Vec::new(),
+        };
+        let broken_promises = match invoice {
+            Some(i) => self.store.promises_on_day(&i.number, today).await?,
+            None => 0,
+        };
+        let link_problem = p.link.reason();
+        let case = Case {
+            prediction: prediction.as_ref().ok(),
+            unclassified_reason: prediction.as_ref().err().map(String::as_str),
+            client,
+            engagement,
+            invoice,
+            link_problem: link_problem.as_deref(),
+            documents: &documents,
+            broken_promises,
+            ..Case::new(&p.parsed, today)
+        };
+        let decision = rules::decide(&case, &self.rules);
+        Ok(new_item(
+            p,
+            prediction,
+            &decision,
+            &self.rules,
+            &self.thresholds,
+        )?)
     }
 
     async fn ack<S: Source>(&self, source: &mut S, raw: &RawMessage, report: &mut IngestReport) {
@@ -439,29 +501,110 @@ fn reply_of(p: &Prepared) -> Reply {
     }
 }
 
-/// The stored item for a routed message.
-fn new_item(link: &Link, classification: Classification<'_>, routing: &Routing) -> NewItem {
-    let (labels, scores, evidence, facts, model) = match classification {
-        Classification::Predicted(p) => (
+/// The stored item for a decided message, with its audit entries: ingest,
+/// classification, routing decision and draft render.
+fn new_item(
+    p: &Prepared,
+    prediction: &Result<Prediction, String>,
+    d: &Decision,
+    cfg: &RuleConfig,
+    thresholds: &BTreeMap<Label, f32>,
+) -> Result<NewItem, StoreError> {
+    let (labels, scores, evidence, facts, model) = match prediction {
+        Ok(p) => (
             p.labels.clone(),
             p.scores.clone(),
             p.evidence.clone(),
             p.facts.clone(),
             Some(p.model.clone()),
         ),
-        Classification::Unavailable(_) => Default::default(),
+        Err(_) => Default::default(),
     };
-    NewItem {
-        client: link.client.clone(),
-        invoice: link.invoice.clone(),
-        candidates: link.candidates.clone(),
+    let route = Queue::of(d.route);
+    let status = status_of(&p.parsed, d);
+    let draft = d.draft.as_ref().map(serde_json::to_value).transpose()?;
+    let escalation = d
+        .escalation
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()?;
+    let payment = match d.rule {
+        "payment_reported" => Some(None),
+        "partial_payment" => Some(facts.amounts.first().cloned()),
+        _ => None,
+    };
+    let mut audit = vec![AuditEntry::new(
+        "ingest",
+        json!({
+            "source": p.raw.source,
+            "source_ref": p.raw.source_ref,
+            "sha256": content_hash(&p.raw.bytes),
+            "message_id": p.parsed.message_id,
+            "from": p.parsed.from,
+            "subject": p.parsed.subject,
+            "date": p.parsed.date,
+            "attachments": p.parsed.attachments.iter().map(|a| &a.filename).collect::<Vec<_>>(),
+            "problems": p.parsed.problems,
+        }),
+    )];
+    let bands: BTreeMap<Label, (f32, f32)> =
+        Label::ALL.into_iter().map(|l| (l, cfg.band(l))).collect();
+    audit.push(AuditEntry::new(
+        "classification",
+        match prediction {
+            Ok(pred) => json!({
+                "model": pred.model,
+                "labels": pred.labels,
+                "scores": pred.scores,
+                "thresholds": thresholds,
+                "uncertainty_bands": bands,
+            }),
+            Err(why) => json!({ "unavailable": why }),
+        },
+    ));
+    audit.push(AuditEntry::new(
+        "decision",
+        json!({
+            "route": d.route,
+            "rule": d.rule,
+            "reason": d.reason,
+            "client": p.link.client,
+            "invoice": p.link.invoice,
+            "invoice_status": d.invoice_status,
+            "pause_reminders": d.pause_reminders,
+            "follow_up": d.follow_up,
+            "promise": d.promise,
+            "contact_update": d.contact_update,
+            "escalation": escalation.is_some(),
+        }),
+    ));
+    if let Some(draft) = &draft {
+        audit.push(AuditEntry::new("draft_render", draft.clone()));
+    }
+    Ok(NewItem {
+        client: p.link.client.clone(),
+        invoice: p.link.invoice.clone(),
+        candidates: p.link.candidates.clone(),
         labels,
         scores,
         evidence,
         facts,
         model,
-        status: routing.status.as_str().to_string(),
-        queue: routing.queue.as_str().to_string(),
-        reason: routing.reason.clone(),
-    }
+        status: status.as_str().to_string(),
+        queue: route.as_str().to_string(),
+        reason: Some(d.reason.clone()),
+        decision: Some(ItemDecision {
+            route: d.route.as_str().to_string(),
+            rule: d.rule.to_string(),
+            draft,
+            escalation,
+            follow_up: d.follow_up.map(|f| f.to_string()),
+            promise: d.promise.clone(),
+            invoice_status: d.invoice_status.map(str::to_string),
+            pause_reminders: d.pause_reminders,
+            contact_update: d.contact_update.clone(),
+            payment,
+        }),
+        audit,
+    })
 }

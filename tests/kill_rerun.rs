@@ -180,7 +180,10 @@ async fn kill_nine_at_any_point_loses_and_duplicates_nothing() {
     let mut per_mid: HashMap<Option<String>, usize> = HashMap::new();
     for i in &items {
         *per_mid.entry(i.message_id.clone()).or_default() += 1;
-        assert_eq!(i.queue, "human", "no model: every item waits for a person");
+        assert_eq!(
+            i.queue, "collections",
+            "no model: every item waits for a person"
+        );
         assert!(i.reason.is_some());
     }
     assert_eq!(per_mid[&Some("reused@acme.example".to_string())], 2);

@@ -7,14 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ar_triage::classify::{ClassifierHandle, ClassifyError, FixedScores, Model};
-use ar_triage::domain::{Label, ParsedMessage, Prediction, Reply};
-use ar_triage::ingest::link::{Link, LinkProblem};
+use ar_triage::domain::{Label, Prediction, Reply};
 use ar_triage::ingest::maildir::MaildirSource;
 use ar_triage::ingest::{Checkpoint, RawMessage, Source, SourceError};
 use ar_triage::ledger::{Ledger, read_clients, read_invoices};
-use ar_triage::pipeline::{
-    Classification, Classifier, IngestOptions, ItemStatus, Pipeline, Queue, route,
-};
+use ar_triage::pipeline::{Classifier, IngestOptions, Pipeline};
 use ar_triage::store::{ItemFilter, Store, StoredItem};
 use tokio::sync::watch;
 
@@ -182,7 +179,7 @@ async fn maildir_messages_become_routed_items() {
     assert_eq!(report.fetched, 8);
     assert_eq!(report.stored, 8);
     assert_eq!(report.duplicates, 0);
-    assert_eq!(report.triage + report.human, 8);
+    assert_eq!(report.drafts + report.collections + report.partner, 8);
 
     let items = store.items(&ItemFilter::default()).await.unwrap();
     assert_eq!(items.len(), 8);
@@ -190,9 +187,36 @@ async fn maildir_messages_become_routed_items() {
     let linked = by_mid(&items, "linked@acme.example");
     assert_eq!(
         (linked.status.as_str(), linked.queue.as_str()),
-        ("new", "triage")
+        ("new", "drafts")
     );
-    assert_eq!(linked.reason, None);
+    assert_eq!(
+        (linked.route.as_deref(), linked.rule.as_deref()),
+        (Some("draft"), Some("approval_pending"))
+    );
+    assert!(
+        linked
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("approval_pending"),
+        "{:?}",
+        linked.reason
+    );
+    // The draft answers in the client's thread and awaits approval.
+    let draft = linked.draft.as_ref().expect("a draft");
+    assert_eq!(draft["subject"], "Re: INV-2031");
+    assert_eq!(draft["in_reply_to"], "linked@acme.example");
+    assert!(
+        draft["facts_used"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty())
+    );
+    assert!(
+        draft["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("INV-2031"))
+    );
+    assert_eq!(linked.draft_state.as_deref(), Some("awaiting_approval"));
     assert_eq!(linked.client.as_deref(), Some("ACME"));
     assert_eq!(linked.invoice.as_deref(), Some("INV-2031"));
     assert_eq!(
@@ -207,8 +231,10 @@ async fn maildir_messages_become_routed_items() {
     let nonumber = by_mid(&items, "nonumber@acme.example");
     assert_eq!(
         (nonumber.status.as_str(), nonumber.queue.as_str()),
-        ("needs_human", "human")
+        ("needs_human", "collections")
     );
+    assert_eq!(nonumber.rule.as_deref(), Some("unlinked"));
+    assert_eq!(nonumber.draft, None);
     assert_eq!(nonumber.reason.as_deref(), Some("unknown_invoice"));
     assert_eq!(nonumber.client.as_deref(), Some("ACME"));
     assert_eq!(nonumber.candidates, vec!["INV-2031", "INV-2032"]);
@@ -222,13 +248,14 @@ async fn maildir_messages_become_routed_items() {
         both.reason.as_deref(),
         Some("ambiguous_invoice: INV-2031, INV-3001")
     );
-    assert_eq!(both.queue, "human");
+    assert_eq!(both.queue, "collections");
 
     let ooo = by_mid(&items, "ooo@acme.example");
     assert_eq!(
         (ooo.status.as_str(), ooo.queue.as_str()),
-        ("auto_reply", "human")
+        ("auto_reply", "collections")
     );
+    assert_eq!(ooo.rule.as_deref(), Some("auto_reply"));
     assert!(
         ooo.reason
             .as_deref()
@@ -240,15 +267,19 @@ async fn maildir_messages_become_routed_items() {
 
     let threaded = by_mid(&items, "threaded@gmail.example");
     assert_eq!(threaded.invoice.as_deref(), Some("INV-2031"));
-    assert_eq!(threaded.queue, "triage");
+    assert_eq!(threaded.queue, "drafts");
 
-    // The broken ones are items too, in the human queue with a reason.
+    // The broken ones are items too, in the collections queue with a reason.
     let broken: Vec<&StoredItem> = items.iter().filter(|i| i.message_id.is_none()).collect();
     assert_eq!(broken.len(), 2);
     for b in broken {
-        assert_eq!(b.queue, "human");
+        assert_eq!(b.queue, "collections");
+        assert_eq!(b.rule.as_deref(), Some("unreadable"));
         assert!(
-            b.reason.as_deref().unwrap_or("").starts_with("malformed: "),
+            b.reason
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("unreadable: "),
             "{:?}",
             b.reason
         );
@@ -362,7 +393,7 @@ async fn a_plain_folder_of_eml_files_is_read_and_left_alone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_model_items_still_exist_in_the_human_queue() {
+async fn without_a_model_items_still_exist_in_the_collections_queue() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("inbox");
     write_maildir(&root, &inbox()[..2]);
@@ -380,17 +411,21 @@ async fn without_a_model_items_still_exist_in_the_human_queue() {
     let linked = by_mid(&items, "linked@acme.example");
     assert_eq!(
         (linked.status.as_str(), linked.queue.as_str()),
-        ("needs_human", "human")
+        ("needs_human", "collections")
     );
-    assert_eq!(
-        linked.reason.as_deref(),
-        Some("classifier_unavailable: models/ar-triage/classifier.json: missing")
+    assert_eq!(linked.rule.as_deref(), Some("unclassified"));
+    assert!(
+        linked
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("models/ar-triage/classifier.json: missing"),
+        "{:?}",
+        linked.reason
     );
     assert_eq!(linked.invoice.as_deref(), Some("INV-2031"));
     assert!(linked.labels.is_empty() && linked.scores.is_empty());
-    // The message's own problem is named before the missing model.
-    let nonumber = by_mid(&items, "nonumber@acme.example");
-    assert_eq!(nonumber.reason.as_deref(), Some("unknown_invoice"));
+    assert_eq!(linked.draft, None);
 }
 
 /// A model that fails on replies mentioning "EXPLODE" and scores the rest.
@@ -468,15 +503,16 @@ async fn one_reply_the_model_fails_on_does_not_fail_its_batch() {
     for mid in ["ok1@acme.example", "ok2@acme.example"] {
         let it = by_mid(&items, mid);
         assert_eq!(it.labels, vec![Label::PaymentScheduled], "{mid}");
-        assert_eq!(it.queue, "triage", "{mid}");
+        assert_ne!(it.rule.as_deref(), Some("unclassified"), "{mid}");
     }
     let bad = by_mid(&items, "bad@acme.example");
-    assert_eq!(bad.queue, "human");
+    assert_eq!(bad.queue, "collections");
+    assert_eq!(bad.rule.as_deref(), Some("unclassified"));
     assert!(
         bad.reason
             .as_deref()
             .unwrap_or("")
-            .starts_with("classifier_unavailable: "),
+            .contains("cannot read this one"),
         "{:?}",
         bad.reason
     );
@@ -705,118 +741,4 @@ async fn a_poller_picks_up_new_mail_and_stops_on_request() {
     let report = run.await.unwrap().unwrap();
     assert_eq!(report.stored, 1);
     assert_eq!(names(&root.join("cur")), vec!["1.late:2,S"]);
-}
-
-#[test]
-fn routing_table() {
-    let linked = Link {
-        client: Some("ACME".into()),
-        invoice: Some("INV-1".into()),
-        candidates: vec!["INV-1".into()],
-        ..Link::default()
-    };
-    let unknown = Link {
-        problem: Some(LinkProblem::UnknownInvoice),
-        ..Link::default()
-    };
-    let pred = FixedScores {
-        scores: [0.9, 0.0, 0.0, 0.0],
-    }
-    .predict(&[Reply::default()])
-    .unwrap()
-    .remove(0);
-    let clean = ParsedMessage::default();
-    let ooo = ParsedMessage {
-        auto_reply: Some("Auto-Submitted: auto-replied".into()),
-        ..ParsedMessage::default()
-    };
-    let broken = ParsedMessage {
-        problems: vec![
-            "truncated MIME: boundary never closed".into(),
-            "no From header".into(),
-        ],
-        ..ParsedMessage::default()
-    };
-    let ok = Classification::Predicted(&pred);
-    let down = Classification::Unavailable("no weights");
-    struct Row<'a> {
-        name: &'a str,
-        parsed: &'a ParsedMessage,
-        link: &'a Link,
-        classification: Classification<'a>,
-        status: ItemStatus,
-        queue: Queue,
-        reason: Option<&'a str>,
-    }
-    let row = |name, parsed, link, classification, status, queue, reason| Row {
-        name,
-        parsed,
-        link,
-        classification,
-        status,
-        queue,
-        reason,
-    };
-    let rows = vec![
-        row(
-            "linked and classified",
-            &clean,
-            &linked,
-            ok,
-            ItemStatus::New,
-            Queue::Triage,
-            None,
-        ),
-        row(
-            "unlinked",
-            &clean,
-            &unknown,
-            ok,
-            ItemStatus::NeedsHuman,
-            Queue::Human,
-            Some("unknown_invoice"),
-        ),
-        row(
-            "no model",
-            &clean,
-            &linked,
-            down,
-            ItemStatus::NeedsHuman,
-            Queue::Human,
-            Some("classifier_unavailable: no weights"),
-        ),
-        row(
-            "unlinked and no model: the message's problem first",
-            &clean,
-            &unknown,
-            down,
-            ItemStatus::NeedsHuman,
-            Queue::Human,
-            Some("unknown_invoice"),
-        ),
-        row(
-            "auto-reply, even when linked",
-            &ooo,
-            &linked,
-            ok,
-            ItemStatus::AutoReply,
-            Queue::Human,
-            Some("auto_reply: Auto-Submitted: auto-replied"),
-        ),
-        row(
-            "malformed wins over everything",
-            &broken,
-            &unknown,
-            down,
-            ItemStatus::NeedsHuman,
-            Queue::Human,
-            Some("malformed: truncated MIME: boundary never closed; no From header"),
-        ),
-    ];
-    for w in rows {
-        let r = route(w.parsed, w.link, w.classification);
-        assert_eq!(r.status, w.status, "{}", w.name);
-        assert_eq!(r.queue, w.queue, "{}", w.name);
-        assert_eq!(r.reason.as_deref(), w.reason, "{}", w.name);
-    }
 }

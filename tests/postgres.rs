@@ -163,15 +163,23 @@ async fn command_line_ledger_ingest_and_items_on_postgres() {
         items.iter().filter(|i| !i["invoice"].is_null()).collect();
     assert_eq!(linked.len(), 6);
     assert!(items.iter().all(|i| i["client"] == "ACME"));
-    assert!(
-        items
-            .iter()
-            .all(|i| i["reason"].as_str().is_some() && i["queue"] == "human")
+    assert!(items.iter().all(|i| i["reason"].as_str().is_some()
+        && i["queue"] == "collections"
+        && i["route"] == "collections"
+        && i["rule"] == "unclassified"));
+    let table = ar_triage(
+        &["items", "--queue", "collections", "--db", &db],
+        dir.path(),
     );
-    let table = ar_triage(&["items", "--queue", "human", "--db", &db], dir.path());
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.starts_with("ID"), "{table}");
-    assert!(table.trim_end().ends_with("9 items (9 human)"), "{table}");
+    assert!(
+        table.trim_end().ends_with("9 items (9 collections)"),
+        "{table}"
+    );
+    // Every ingest, classification and decision is in the audit log.
+    let verify = ar_triage(&["audit", "verify", "--db", &db], dir.path());
+    assert!(verify.status.success());
 
     assert_eq!(pg.store.count_messages().await.unwrap(), 9);
     assert_eq!(pg.store.load_ledger().await.unwrap().invoices.len(), 2);
@@ -220,5 +228,111 @@ async fn workers_ingesting_the_same_mail_at_once_store_it_once() {
     let mut ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     ids.dedup();
     assert_eq!(ids.len(), N);
+    // Concurrent writers queue on the audit log instead of forking the
+    // chain: ingest, classification and decision rows for each item.
+    let audit = pg.store.verify_audit().await.unwrap();
+    assert_eq!(audit.problem, None);
+    assert_eq!(audit.rows, 3 * N);
+    pg.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_actions_and_audit_tampering_on_postgres() {
+    let Some(pg) = PgSchema::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = ar_triage::ledger::Ledger {
+        clients: ar_triage::ledger::read_clients(
+            "client_id,name,domains,contacts,partner,partner_email\n\
+             ACME,Acme,acme.example,ap@acme.example,Dana Reyes,dana@ourfirm.example\n"
+                .as_bytes(),
+            "clients.csv",
+        )
+        .unwrap(),
+        engagements: vec![],
+        invoices: ar_triage::ledger::read_invoices(
+            "invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids\n\
+             INV-2030,ACME,,2026-10-01,2026-10-31,1000,USD,,open,\n"
+                .as_bytes(),
+            "invoices.csv",
+        )
+        .unwrap(),
+    };
+    pg.store.import_ledger(&ledger).await.unwrap();
+    let root = dir.path().join("inbox");
+    for d in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(
+        root.join("new").join("1.pg"),
+        "Message-ID: <promise@acme.example>\nFrom: ap@acme.example\nSubject: Re: INV-2030\n\
+         Date: Tue, 03 Nov 2026 09:00:00 +0000\n\nWe will pay INV-2030 on 2026-11-20.\n",
+    )
+    .unwrap();
+    let pipeline = Pipeline::new(
+        pg.store.clone(),
+        Classifier::Ready(ClassifierHandle::spawn(FixedScores {
+            scores: [0.05, 0.05, 0.05, 0.95],
+        })),
+    );
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    pipeline
+        .run(
+            &mut MaildirSource::open(&root).unwrap(),
+            &IngestOptions::default(),
+            stop,
+        )
+        .await
+        .unwrap();
+    let items = pg.store.items(&ItemFilter::default()).await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].rule.as_deref(), Some("payment_scheduled"));
+    assert_eq!(items[0].draft_state.as_deref(), Some("awaiting_approval"));
+    let id = items[0].id;
+    use ar_triage::store::DraftAction;
+    pg.store
+        .draft_action(id, DraftAction::Edit, "kim", Some("New text."))
+        .await
+        .unwrap();
+    let done = pg
+        .store
+        .draft_action(id, DraftAction::Approve, "lee", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.state.as_str(), done.after.as_str()),
+        ("approved", "New text.")
+    );
+    let report = pg.store.verify_audit().await.unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!(
+        report.rows, 6,
+        "ingest, classification, decision, draft_render, edit, approve"
+    );
+
+    let mut conn = sqlx::PgConnection::connect(&pg.url).await.unwrap();
+    let schema = &pg.schema;
+    sqlx::query(&format!("DELETE FROM {schema}.audit_log WHERE seq = 3"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let problem = pg.store.verify_audit().await.unwrap().problem.unwrap();
+    assert_eq!((problem.seq, problem.kind), (4, "deleted"));
+    sqlx::query(&format!(
+        "UPDATE {schema}.audit_log SET content = replace(content, 'lee', 'someone') WHERE seq = 6"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "UPDATE {schema}.audit_log SET content = replace(content, 'fixed-scores', 'other') WHERE seq = 2"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let problem = pg.store.verify_audit().await.unwrap().problem.unwrap();
+    assert_eq!((problem.seq, problem.kind), (2, "changed"));
+    let _ = conn.close().await;
     pg.drop().await;
 }

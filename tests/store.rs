@@ -436,6 +436,7 @@ async fn items_list_with_filters_and_attachments(store: &Store) {
         status: "new".into(),
         queue: "triage".into(),
         reason: None,
+        ..NewItem::default()
     };
     let r1 = raw("a", b"Message-ID: <i1@x>\n\n1", None);
     store
@@ -535,6 +536,7 @@ async fn items_list_with_filters_and_attachments(store: &Store) {
         .items(&ItemFilter {
             queue: Some("human".into()),
             status: None,
+            ..ItemFilter::default()
         })
         .await
         .unwrap();
@@ -546,6 +548,7 @@ async fn items_list_with_filters_and_attachments(store: &Store) {
         .items(&ItemFilter {
             queue: Some("human".into()),
             status: Some("auto_reply".into()),
+            ..ItemFilter::default()
         })
         .await
         .unwrap();
@@ -558,6 +561,7 @@ async fn items_list_with_filters_and_attachments(store: &Store) {
         .items(&ItemFilter {
             queue: Some("nope".into()),
             status: None,
+            ..ItemFilter::default()
         })
         .await
         .unwrap();

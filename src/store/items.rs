@@ -13,8 +13,12 @@ use crate::domain::{AttachmentFacts, AttachmentKind, Evidence, Facts, Label};
 pub struct ItemFilter {
     /// Only items in this queue (`triage`, `human`).
     pub queue: Option<String>,
-    /// Only items with this status (`new`, `auto_reply`, `needs_human`).
+    /// Only items with this status (`new`, `auto_reply`, `needs_human`,
+    /// `resolved`).
     pub status: Option<String>,
+    /// Only items whose draft is in this state (`awaiting_approval`,
+    /// `approved`, `rejected`).
+    pub draft_state: Option<String>,
 }
 
 /// An attachment as listed with its item.
@@ -65,15 +69,34 @@ pub struct StoredItem {
     pub attachments: Vec<ItemAttachment>,
     /// `new`, `auto_reply` or `needs_human`.
     pub status: String,
-    /// `triage` or `human`.
+    /// `drafts`, `collections` or `partner`.
     pub queue: String,
-    /// Why it needs a person, if it does.
+    /// Why the rule decided as it did.
     pub reason: Option<String>,
+    /// `draft`, `collections` or `partner` (`None` for items stored before
+    /// routing existed).
+    pub route: Option<String>,
+    /// The rule of the rule table that decided.
+    pub rule: Option<String>,
+    /// The drafted reply: `subject`, `body`, `facts_used`, `to`,
+    /// `in_reply_to`, `references`, `templates`, `tone`, …
+    pub draft: Option<serde_json::Value>,
+    /// `awaiting_approval`, `approved` or `rejected` when there is a draft.
+    pub draft_state: Option<String>,
+    /// The escalation packet of a scope dispute.
+    pub escalation: Option<serde_json::Value>,
+    /// When to look at the invoice again (ISO date).
+    pub follow_up: Option<String>,
+    /// The promise to pay this reply made.
+    pub promise: Option<serde_json::Value>,
+    /// When a person resolved it (RFC 3339).
+    pub resolved_at: Option<String>,
 }
 
 const ITEM_COLUMNS: &str = "SELECT i.id, i.message_id AS msg, m.message_id, m.source, m.received_at, \
     m.from_addr, m.subject, i.client_id, i.invoice_number, i.candidates, i.labels, i.scores, \
-    i.evidence, i.facts, i.status, i.queue, i.reason \
+    i.evidence, i.facts, i.status, i.queue, i.reason, i.route, i.rule, i.draft, i.draft_state, \
+    i.escalation, i.follow_up, i.promise, i.resolved_at \
     FROM items i JOIN messages m ON m.id = i.message_id";
 
 impl Store {
@@ -81,11 +104,13 @@ impl Store {
     pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>, StoreError> {
         on_pool!(self, |pool| {
             let sql = format!(
-                "{ITEM_COLUMNS} WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) ORDER BY i.id"
+                "{ITEM_COLUMNS} WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) \
+                 AND ($3 IS NULL OR i.draft_state = $3) ORDER BY i.id"
             );
             let rows = sqlx::query(&sql)
                 .bind(filter.queue.as_deref())
                 .bind(filter.status.as_deref())
+                .bind(filter.draft_state.as_deref())
                 .fetch_all(pool)
                 .await?;
             let mut attachments: HashMap<i64, Vec<ItemAttachment>> = HashMap::new();
@@ -93,10 +118,11 @@ impl Store {
                 "SELECT a.message_id, a.filename, a.content_type, a.kind, a.facts FROM attachments a \
                  JOIN items i ON i.message_id = a.message_id \
                  WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) \
-                 ORDER BY a.message_id, a.position",
+                 AND ($3 IS NULL OR i.draft_state = $3) ORDER BY a.message_id, a.position",
             )
             .bind(filter.queue.as_deref())
             .bind(filter.status.as_deref())
+            .bind(filter.draft_state.as_deref())
             .fetch_all(pool)
             .await?
             {
@@ -134,6 +160,14 @@ impl Store {
                     status: r.try_get("status")?,
                     queue: r.try_get("queue")?,
                     reason: r.try_get("reason")?,
+                    route: r.try_get("route")?,
+                    rule: r.try_get("rule")?,
+                    draft: opt_json(r.try_get("draft")?)?,
+                    draft_state: r.try_get("draft_state")?,
+                    escalation: opt_json(r.try_get("escalation")?)?,
+                    follow_up: r.try_get("follow_up")?,
+                    promise: opt_json(r.try_get("promise")?)?,
+                    resolved_at: r.try_get("resolved_at")?,
                 });
             }
             Ok(out)
@@ -149,4 +183,9 @@ impl Store {
                 .try_get("n")?)
         })
     }
+}
+
+/// A nullable JSON text column.
+fn opt_json(s: Option<String>) -> Result<Option<serde_json::Value>, StoreError> {
+    Ok(s.map(|s| serde_json::from_str(&s)).transpose()?)
 }

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use super::audit::{AuditEntry, append_audit};
 use super::{Store, StoreError, clean, now, on_pool};
 use crate::domain::{Attachment, Evidence, Facts, Label};
 use crate::ingest::{Checkpoint, RawMessage};
+use crate::rules::{ContactUpdate, Promise, PromiseState};
 
 /// Hex sha256 of a message's bytes with CRLF line ends read as LF, so the
 /// same message fetched over IMAP (CRLF) and from a Maildir file (LF) hashes
@@ -50,6 +52,38 @@ pub struct NewItem {
     pub queue: String,
     /// Why it needs a person, if it does.
     pub reason: Option<String>,
+    /// The rules' decision, `None` for items stored without one.
+    pub decision: Option<ItemDecision>,
+    /// Audit entries written with the item, in order (their item is set to
+    /// the new item's id).
+    pub audit: Vec<AuditEntry>,
+}
+
+/// What the rule table decided about an item, as stored with it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemDecision {
+    /// `draft`, `collections` or `partner`.
+    pub route: String,
+    /// The rule that decided (`po_mismatch`, `high_value`, …).
+    pub rule: String,
+    /// The drafted reply as JSON (subject, body, facts used, threading
+    /// headers); it then awaits approval.
+    pub draft: Option<serde_json::Value>,
+    /// The escalation packet of a scope dispute, as JSON.
+    pub escalation: Option<serde_json::Value>,
+    /// When to look at the invoice again (ISO date).
+    pub follow_up: Option<String>,
+    /// The promise to pay the reply makes, tracked in `promises`.
+    pub promise: Option<Promise>,
+    /// New status for the linked invoice (`payment_reported`, `disputed`).
+    pub invoice_status: Option<String>,
+    /// Stop reminders for the linked invoice.
+    pub pause_reminders: bool,
+    /// A billing contact to record once a person approves the draft.
+    pub contact_update: Option<ContactUpdate>,
+    /// The reply reports a payment of the linked invoice: open promises are
+    /// settled with this amount (`None` inside: amount unknown).
+    pub payment: Option<Option<String>>,
 }
 
 /// One message as it is stored: the raw bytes, the headers shown in lists,
@@ -105,6 +139,7 @@ impl Store {
             .filter(|s| !s.is_empty());
         let ts = now();
         let received_at = m.sent_at.map(clean).unwrap_or_else(|| ts.clone());
+        let pg = self.dialect() == "postgres";
         on_pool!(self, |pool, begin| {
             let mut tx = pool.begin_with(begin).await?;
             let mut key = match &mid {
@@ -209,6 +244,96 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?
                     .try_get("id")?;
+                    let mut audit = it.audit.clone();
+                    if let Some(d) = &it.decision {
+                        sqlx::query(
+                            "UPDATE items SET route = $1, rule = $2, draft = $3, draft_state = $4, \
+                             escalation = $5, follow_up = $6, promise = $7, contact_update = $8 WHERE id = $9",
+                        )
+                        .bind(clean(&d.route))
+                        .bind(clean(&d.rule))
+                        .bind(d.draft.as_ref().map(|v| clean(&v.to_string())))
+                        .bind(d.draft.as_ref().map(|_| "awaiting_approval"))
+                        .bind(d.escalation.as_ref().map(|v| clean(&v.to_string())))
+                        .bind(d.follow_up.as_deref().map(clean))
+                        .bind(
+                            d.promise
+                                .as_ref()
+                                .map(serde_json::to_string)
+                                .transpose()?
+                                .map(|s| clean(&s)),
+                        )
+                        .bind(
+                            d.contact_update
+                                .as_ref()
+                                .map(serde_json::to_string)
+                                .transpose()?
+                                .map(|s| clean(&s)),
+                        )
+                        .bind(item)
+                        .execute(&mut *tx)
+                        .await?;
+                        if let Some(invoice) = it.invoice.as_deref().map(clean) {
+                            if let Some(status) = &d.invoice_status {
+                                sqlx::query("UPDATE invoices SET status = $1 WHERE number = $2")
+                                    .bind(clean(status))
+                                    .bind(&invoice)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            if d.pause_reminders {
+                                sqlx::query(
+                                    "UPDATE invoices SET reminders_paused = 1 WHERE number = $1",
+                                )
+                                .bind(&invoice)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            if let Some(amount) = &d.payment {
+                                let open = sqlx::query(
+                                    "SELECT id, data FROM promises WHERE invoice_number = $1 AND state = 'open' ORDER BY id",
+                                )
+                                .bind(&invoice)
+                                .fetch_all(&mut *tx)
+                                .await?;
+                                for r in open {
+                                    let id: i64 = r.try_get("id")?;
+                                    let data: String = r.try_get("data")?;
+                                    let before: Promise = serde_json::from_str(&data)?;
+                                    let after = before.on_payment(amount.as_deref());
+                                    if after != before {
+                                        sqlx::query(
+                                            "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4",
+                                        )
+                                        .bind(promise_state(after.state))
+                                        .bind(clean(&serde_json::to_string(&after)?))
+                                        .bind(&ts)
+                                        .bind(id)
+                                        .execute(&mut *tx)
+                                        .await?;
+                                        audit.push(AuditEntry::new(
+                                            "promise",
+                                            serde_json::json!({"promise": id, "invoice": invoice, "state": promise_state(after.state), "received": after.received}),
+                                        ));
+                                    }
+                                }
+                            }
+                        }
+                        if let Some(p) = &d.promise {
+                            sqlx::query(
+                                "INSERT INTO promises (item_id, invoice_number, state, data, created_at, updated_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $5)",
+                            )
+                            .bind(item)
+                            .bind(clean(&p.invoice))
+                            .bind(promise_state(p.state))
+                            .bind(clean(&serde_json::to_string(p)?))
+                            .bind(&ts)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                    append_audit!(tx, pg, &audit, Some(item));
                     Stored::Inserted { message, item }
                 }
             };
@@ -285,6 +410,15 @@ impl Store {
                 .await?
                 .try_get("n")?)
         })
+    }
+}
+
+/// A promise state as stored.
+pub(crate) fn promise_state(s: PromiseState) -> &'static str {
+    match s {
+        PromiseState::Open => "open",
+        PromiseState::Kept => "kept",
+        PromiseState::Broken => "broken",
     }
 }
 

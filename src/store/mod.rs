@@ -13,7 +13,11 @@
 //! of `messages` (`mid:<Message-ID>`, or `sha256:<hash of the bytes>` when
 //! the Message-ID is missing or was already used by different bytes) and one
 //! transaction per message holding the message, its attachments, its item
-//! and the source checkpoint ([`Store::insert_message`]).
+//! and the source checkpoint ([`Store::insert_message`]). The same
+//! transaction holds the rules' decision on the item (route, rule, draft,
+//! escalation packet, promise to pay, invoice status) and its rows of the
+//! append-only, hash-chained audit log ([`audit`]); people's actions on
+//! drafts and items, and promises coming due, write theirs likewise.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,13 +28,22 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+/// The append-only, hash-chained audit log.
+pub mod audit;
+mod decisions;
 mod items;
+mod kpis;
 mod ledger;
 mod messages;
 
+pub use audit::{AuditEntry, AuditProblem, AuditReport, AuditRow};
+pub use decisions::{DraftAction, DraftOutcome};
 pub use items::{ItemAttachment, ItemFilter, StoredItem};
+pub use kpis::{
+    Acceptance, DsoEffect, KpiInputs, KpiItem, KpiWindow, Kpis, Rate, ResolutionTime, compute_kpis,
+};
 pub use ledger::ImportCounts;
-pub use messages::{NewItem, NewMessage, Stored, content_hash};
+pub use messages::{ItemDecision, NewItem, NewMessage, Stored, content_hash};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -58,6 +71,13 @@ pub enum StoreError {
     /// A JSON column could not be written or read back.
     #[error("database JSON column: {0}")]
     Json(#[from] serde_json::Error),
+    /// No such row (an item id that does not exist).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The request does not fit the stored state (acting on a draft that is
+    /// not awaiting approval).
+    #[error("{0}")]
+    Invalid(String),
     /// A stored value is not what the schema promises.
     #[error("database holds an unexpected value: {0}")]
     Corrupt(String),

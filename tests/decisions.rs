@@ -1,0 +1,448 @@
+//! Decisions wired into the pipeline: each stored item carries its route,
+//! rule, reason, draft, escalation packet and promise; invoice statuses and
+//! promises to pay are kept in the store; drafts are approved, edited and
+//! rejected from the command line, every action recorded.
+
+use std::path::Path;
+use std::process::Command;
+
+use ar_triage::classify::{ClassifierHandle, ClassifyError, FixedScores, Model};
+use ar_triage::domain::{Prediction, Reply};
+use ar_triage::ingest::maildir::MaildirSource;
+use ar_triage::ledger::{Ledger, read_clients, read_engagements, read_invoices};
+use ar_triage::pipeline::{Classifier, IngestOptions, Pipeline};
+use ar_triage::rules::PromiseState;
+use ar_triage::store::{DraftAction, ItemFilter, Store, StoredItem};
+use tokio::sync::watch;
+
+const CLIENTS: &str = "client_id,name,domains,contacts,partner,partner_email
+ACME,Acme Corp,acme.example,ap@acme.example,Dana Reyes,dana@ourfirm.example
+";
+const ENGAGEMENTS: &str =
+    "engagement_id,client_id,name,partner,partner_email,po_number,hours_cap,rate_card
+E-1,ACME,Data platform,Dana Reyes,dana@ourfirm.example,PO-1,120,Senior Consultant=175.00 USD
+";
+const INVOICES: &str = "invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids
+INV-1,ACME,E-1,2026-10-01,2026-10-31,8400,USD,PO-1,open,
+INV-2,ACME,E-1,2026-10-05,2026-11-04,1200,USD,PO-1,open,
+INV-3,ACME,E-1,2026-10-06,2026-11-05,2000,USD,PO-1,open,
+";
+
+/// Scores by what the body says, so each reply gets the label it is about
+/// (a payment made is `payment_scheduled`, as the label spec says).
+struct Keyed;
+
+impl Model for Keyed {
+    fn predict(&self, replies: &[Reply]) -> Result<Vec<Prediction>, ClassifyError> {
+        let mut out = Vec::new();
+        for r in replies {
+            let scores = if r.body.contains("out of scope") {
+                [0.05, 0.05, 0.95, 0.05]
+            } else if r.body.contains("will pay") || r.body.contains("paid") {
+                [0.05, 0.05, 0.05, 0.95]
+            } else {
+                [0.05, 0.05, 0.05, 0.05]
+            };
+            out.extend(FixedScores { scores }.predict(std::slice::from_ref(r))?);
+        }
+        Ok(out)
+    }
+    fn name(&self) -> String {
+        "keyed 1".into()
+    }
+}
+
+fn eml(mid: &str, date: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "Message-ID: <{mid}>\nFrom: Jo <ap@acme.example>\nTo: ar@ourfirm.example\nSubject: {subject}\n\
+         Date: {date}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
+    )
+    .into_bytes()
+}
+
+async fn ingest(store: &Store, root: &Path, name: &str, bytes: Vec<u8>) {
+    for d in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(root.join("new").join(name), bytes).unwrap();
+    let pipeline = Pipeline::new(
+        store.clone(),
+        Classifier::Ready(ClassifierHandle::spawn(Keyed)),
+    );
+    let (_keep, stop) = watch::channel(false);
+    let opts = IngestOptions {
+        once: true,
+        ..IngestOptions::default()
+    };
+    pipeline
+        .run(&mut MaildirSource::open(root).unwrap(), &opts, stop)
+        .await
+        .unwrap();
+}
+
+fn by_mid<'a>(items: &'a [StoredItem], mid: &str) -> &'a StoredItem {
+    items
+        .iter()
+        .find(|i| i.message_id.as_deref() == Some(mid))
+        .unwrap_or_else(|| panic!("no item for {mid}"))
+}
+
+async fn setup(dir: &Path) -> (Store, String) {
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    store
+        .import_ledger(&Ledger {
+            clients: read_clients(CLIENTS.as_bytes(), "clients.csv").unwrap(),
+            engagements: read_engagements(ENGAGEMENTS.as_bytes(), "engagements.csv").unwrap(),
+            invoices: read_invoices(INVOICES.as_bytes(), "invoices.csv").unwrap(),
+        })
+        .await
+        .unwrap();
+    (store, url)
+}
+
+fn status_of(ledger: &Ledger, number: &str) -> String {
+    ledger
+        .invoices
+        .iter()
+        .find(|i| i.number == number)
+        .unwrap()
+        .status
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_promises_and_invoice_statuses_are_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let (store, _) = setup(dir.path()).await;
+
+    // A scope dispute goes to the owning partner with its packet; the
+    // invoice is disputed and its reminders stop.
+    ingest(
+        &store,
+        &root,
+        "1",
+        eml(
+            "d@acme.example",
+            "Mon, 02 Nov 2026 10:00:00 +0000",
+            "Re: INV-1",
+            "Those 40 hours of data migration were out of scope.",
+        ),
+    )
+    .await;
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let d = by_mid(&items, "d@acme.example");
+    assert_eq!(
+        (d.route.as_deref(), d.rule.as_deref(), d.queue.as_str()),
+        (Some("partner"), Some("scope_dispute"), "partner")
+    );
+    assert!(d.escalation.is_some());
+    assert_eq!(
+        status_of(&store.load_ledger().await.unwrap(), "INV-1"),
+        "disputed"
+    );
+
+    // A promise to pay is confirmed in a draft and tracked.
+    ingest(
+        &store,
+        &root,
+        "2",
+        eml(
+            "p1@acme.example",
+            "Mon, 02 Nov 2026 11:00:00 +0000",
+            "Re: INV-2",
+            "We will pay INV-2 on 2026-11-10.",
+        ),
+    )
+    .await;
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let p1 = by_mid(&items, "p1@acme.example");
+    assert_eq!(
+        (p1.route.as_deref(), p1.rule.as_deref(), p1.queue.as_str()),
+        (Some("draft"), Some("payment_scheduled"), "drafts")
+    );
+    assert_eq!(p1.follow_up.as_deref(), Some("2026-11-11"));
+    assert_eq!(p1.promise.as_ref().unwrap()["date"], "2026-11-10");
+    let draft = p1.draft.as_ref().unwrap();
+    assert_eq!(draft["tone"], "friendly");
+    assert!(
+        draft["body"].as_str().unwrap().contains("2026-11-10")
+            || draft["body"].as_str().unwrap().contains("10 November 2026"),
+        "{draft}"
+    );
+
+    // The date passes unpaid: the next reply about INV-2 finds the promise
+    // broken, and its draft is one tier firmer.
+    ingest(
+        &store,
+        &root,
+        "3",
+        eml(
+            "p2@acme.example",
+            "Fri, 20 Nov 2026 09:00:00 +0000",
+            "Re: INV-2",
+            "Sorry, we will pay INV-2 on 2026-11-30.",
+        ),
+    )
+    .await;
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let p2 = by_mid(&items, "p2@acme.example");
+    assert_eq!(p2.rule.as_deref(), Some("payment_scheduled"));
+    assert_eq!(p2.draft.as_ref().unwrap()["tone"], "firm");
+    let promises = store.kpi_inputs().await.unwrap().promises;
+    assert_eq!(
+        promises.iter().map(|p| p.state).collect::<Vec<_>>(),
+        vec![PromiseState::Broken, PromiseState::Open]
+    );
+
+    // A payment report: the invoice is payment_reported, no chaser, and the
+    // open promise is kept.
+    ingest(
+        &store,
+        &root,
+        "4",
+        eml(
+            "paid@acme.example",
+            "Mon, 23 Nov 2026 09:00:00 +0000",
+            "Re: INV-2",
+            "INV-2 was paid today.",
+        ),
+    )
+    .await;
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let paid = by_mid(&items, "paid@acme.example");
+    assert_eq!(paid.rule.as_deref(), Some("payment_reported"));
+    assert_eq!(
+        status_of(&store.load_ledger().await.unwrap(), "INV-2"),
+        "payment_reported"
+    );
+    let promises = store.kpi_inputs().await.unwrap().promises;
+    assert_eq!(
+        promises.iter().map(|p| p.state).collect::<Vec<_>>(),
+        vec![PromiseState::Broken, PromiseState::Kept]
+    );
+
+    // Every step is in the audit log, and the chain holds.
+    let rows = store.audit_rows().await.unwrap();
+    for kind in [
+        "ingest",
+        "classification",
+        "decision",
+        "draft_render",
+        "promise",
+    ] {
+        assert!(rows.iter().any(|r| r.kind == kind), "no {kind} row");
+    }
+    let classification = rows.iter().find(|r| r.kind == "classification").unwrap();
+    assert!(
+        classification
+            .content
+            .contains("\"model\":\"fixed-scores\"")
+    );
+    assert!(classification.content.contains("\"uncertainty_bands\""));
+    assert!(store.verify_audit().await.unwrap().problem.is_none());
+
+    // The partner settles the dispute outside ar-triage: the item is closed
+    // (resolved, audited), once.
+    store.close_item(d.id, "dana").await.unwrap();
+    assert!(store.close_item(d.id, "dana").await.is_err());
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let d = by_mid(&items, "d@acme.example");
+    assert_eq!(d.status, "resolved");
+    assert!(d.resolved_at.is_some());
+    let last = store.audit_rows().await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.item),
+        ("human_action", Some(d.id))
+    );
+    assert!(last.content.contains("\"by\":\"dana\""));
+}
+
+fn ar_triage(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ar-triage"))
+        .args(args)
+        .current_dir(dir)
+        .env("AR_TRIAGE_MODELS", dir.join("no-models"))
+        .env_remove("AR_TRIAGE_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_are_listed_approved_edited_and_rejected_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let (store, db) = setup(dir.path()).await;
+    for (n, inv) in ["INV-1", "INV-2", "INV-3"].iter().enumerate() {
+        ingest(
+            &store,
+            &root,
+            &format!("{n}"),
+            eml(
+                &format!("p{n}@acme.example"),
+                "Mon, 02 Nov 2026 11:00:00 +0000",
+                &format!("Re: {inv}"),
+                &format!("We will pay {inv} on 2026-11-10."),
+            ),
+        )
+        .await;
+    }
+    store.close().await;
+
+    // items --format jsonl carries route, rule, reason and draft.
+    let lines: Vec<serde_json::Value> = stdout(&ar_triage(
+        &["items", "--format", "jsonl", "--db", &db],
+        dir.path(),
+    ))
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert_eq!(l["route"], "draft");
+        assert_eq!(l["rule"], "payment_scheduled");
+        assert!(l["reason"].is_string());
+        assert!(
+            l["draft"]["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("Re: INV-")
+        );
+        assert!(l["draft"]["body"].is_string());
+        assert!(l["draft"]["facts_used"].is_array());
+    }
+    let ids: Vec<String> = lines.iter().map(|l| l["id"].to_string()).collect();
+
+    let listed = stdout(&ar_triage(&["drafts", "--db", &db], dir.path()));
+    assert!(listed.trim_end().ends_with("3 drafts"), "{listed}");
+
+    stdout(&ar_triage(
+        &["drafts", "approve", &ids[0], "--by", "kim", "--db", &db],
+        dir.path(),
+    ));
+    let body = dir.path().join("body.txt");
+    std::fs::write(&body, "Thank you, we note payment on 10 November.\n").unwrap();
+    stdout(&ar_triage(
+        &[
+            "drafts",
+            "edit",
+            &ids[1],
+            "--body-file",
+            body.to_str().unwrap(),
+            "--by",
+            "kim",
+            "--db",
+            &db,
+        ],
+        dir.path(),
+    ));
+    stdout(&ar_triage(
+        &["drafts", "approve", &ids[1], "--by", "lee", "--db", &db],
+        dir.path(),
+    ));
+    stdout(&ar_triage(
+        &["drafts", "reject", &ids[2], "--by", "kim", "--db", &db],
+        dir.path(),
+    ));
+
+    // Nothing awaits approval now; a decided draft cannot be acted on again.
+    let listed = stdout(&ar_triage(
+        &["drafts", "--format", "jsonl", "--db", &db],
+        dir.path(),
+    ));
+    assert!(listed.is_empty(), "{listed}");
+    let again = ar_triage(
+        &["drafts", "approve", &ids[2], "--by", "kim", "--db", &db],
+        dir.path(),
+    );
+    assert!(!again.status.success());
+    let nobody = ar_triage(
+        &["drafts", "approve", &ids[0], "--by", " ", "--db", &db],
+        dir.path(),
+    );
+    assert!(!nobody.status.success());
+
+    let store = Store::connect(&db).await.unwrap();
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let states: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| (i.draft_state.as_deref().unwrap(), i.status.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("approved", "resolved"),
+            ("approved", "resolved"),
+            ("rejected", "resolved")
+        ]
+    );
+    assert_eq!(
+        items[1].draft.as_ref().unwrap()["body"],
+        "Thank you, we note payment on 10 November.\n"
+    );
+    assert!(items.iter().all(|i| i.resolved_at.is_some()));
+    // The human actions are audited with who and the text before and after.
+    let actions: Vec<serde_json::Value> = store
+        .audit_rows()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.kind == "human_action")
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.content).unwrap()["data"].clone())
+        .collect();
+    assert_eq!(actions.len(), 4);
+    assert_eq!(actions[1]["action"], "edit");
+    assert_eq!(actions[1]["by"], "kim");
+    assert_eq!(
+        actions[1]["after"],
+        "Thank you, we note payment on 10 November.\n"
+    );
+    assert_ne!(actions[1]["before"], actions[1]["after"]);
+    assert_eq!(actions[2]["by"], "lee");
+    let verify = ar_triage(&["audit", "verify", "--db", &db], dir.path());
+    assert!(stdout(&verify).starts_with("audit log intact"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_billing_contact_is_added_only_when_its_draft_is_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let (store, _) = setup(dir.path()).await;
+    ingest(
+        &store,
+        &root,
+        "1",
+        eml(
+            "c@acme.example",
+            "Mon, 02 Nov 2026 10:00:00 +0000",
+            "Re: INV-3",
+            "Please send invoices to Billing@Acme.example from now on.",
+        ),
+    )
+    .await;
+    let contacts = |l: Ledger| l.clients[0].contacts.clone();
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    assert_eq!(items[0].rule.as_deref(), Some("request"));
+    assert_eq!(
+        contacts(store.load_ledger().await.unwrap()),
+        vec!["ap@acme.example"]
+    );
+    store
+        .draft_action(items[0].id, DraftAction::Approve, "kim", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        contacts(store.load_ledger().await.unwrap()),
+        vec!["ap@acme.example", "billing@acme.example"]
+    );
+}
