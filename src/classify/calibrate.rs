@@ -40,9 +40,10 @@ pub fn sigmoid(x: f64) -> f64 {
     }
 }
 
-/// Fits Platt scaling to `(logit, outcome)` pairs by Newton's method on the
-/// log-loss, with Platt's smoothed targets so that separable data does not
-/// push the slope to infinity.
+/// Fits Platt scaling to `(logit, outcome)` pairs by Newton's method with a
+/// backtracking line search on the log-loss (as in Lin, Lin and Weng's
+/// refinement of Platt's method), with Platt's smoothed targets so that
+/// separable data does not push the slope to infinity.
 pub fn fit_platt(logits: &[f32], outcomes: &[bool]) -> Platt {
     let n_pos = outcomes.iter().filter(|&&y| y).count() as f64;
     let n_neg = outcomes.len() as f64 - n_pos;
@@ -51,14 +52,32 @@ pub fn fit_platt(logits: &[f32], outcomes: &[bool]) -> Platt {
     }
     let t_pos = (n_pos + 1.0) / (n_pos + 2.0);
     let t_neg = 1.0 / (n_neg + 2.0);
-    let (mut a, mut b) = (1.0f64, 0.0f64);
+    let target = |y: bool| if y { t_pos } else { t_neg };
+    let loss = |a: f64, b: f64| -> f64 {
+        logits
+            .iter()
+            .zip(outcomes)
+            .map(|(&z, &y)| {
+                let f = a * z as f64 + b;
+                let t = target(y);
+                // log(1 + e^f) - t f, computed stably.
+                let softplus = if f > 0.0 {
+                    f + (-f).exp().ln_1p()
+                } else {
+                    f.exp().ln_1p()
+                };
+                softplus - t * f
+            })
+            .sum()
+    };
+    let (mut a, mut b) = (1.0f64, ((n_pos + 1.0) / (n_neg + 1.0)).ln());
+    let mut current = loss(a, b);
     for _ in 0..100 {
-        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-12, 0.0, 1e-12);
         for (&z, &y) in logits.iter().zip(outcomes) {
             let z = z as f64;
-            let t = if y { t_pos } else { t_neg };
             let p = sigmoid(a * z + b);
-            let d = p - t;
+            let d = p - target(y);
             ga += d * z;
             gb += d;
             let w = p * (1.0 - p);
@@ -66,15 +85,28 @@ pub fn fit_platt(logits: &[f32], outcomes: &[bool]) -> Platt {
             hab += w * z;
             hbb += w;
         }
+        if ga.abs() < 1e-9 && gb.abs() < 1e-9 {
+            break;
+        }
         let det = haa * hbb - hab * hab;
-        if det.abs() < 1e-12 {
+        if det.abs() < 1e-18 {
             break;
         }
         let da = (hbb * ga - hab * gb) / det;
         let db = (haa * gb - hab * ga) / det;
-        a -= da;
-        b -= db;
-        if da.abs() < 1e-9 && db.abs() < 1e-9 {
+        let mut step = 1.0;
+        let mut improved = false;
+        while step > 1e-10 {
+            let (na, nb) = (a - step * da, b - step * db);
+            let next = loss(na, nb);
+            if next < current - 1e-4 * step * (ga * da + gb * db) {
+                (a, b, current) = (na, nb, next);
+                improved = true;
+                break;
+            }
+            step /= 2.0;
+        }
+        if !improved {
             break;
         }
     }
