@@ -52,10 +52,17 @@ fn main() {
     let secs = t.elapsed().as_secs_f64();
     let n = messages.len() * rounds;
     println!("bench ingest: parse + attachments + extraction + facts");
-    println!("  messages        {} ({} files x {rounds} rounds)", n, messages.len());
+    println!(
+        "  messages        {} ({} files x {rounds} rounds)",
+        n,
+        messages.len()
+    );
     println!("  bytes per round {:.1} KiB", bytes as f64 / 1024.0);
     println!("  wall            {secs:.3} s");
     println!("  throughput      {:.1} messages/s", n as f64 / secs);
-    println!("  throughput      {:.2} MiB/s", (bytes * rounds) as f64 / secs / 1048576.0);
+    println!(
+        "  throughput      {:.2} MiB/s",
+        (bytes * rounds) as f64 / secs / 1048576.0
+    );
     println!("  facts found     {}", facts / rounds);
 }
