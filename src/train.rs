@@ -645,7 +645,15 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainingRecord, TrainError> {
 
     let version = format!("0.1.0+{}", &data_hash[..12]);
     std::fs::create_dir_all(&cfg.out).map_err(io_err(&cfg.out))?;
-    trainer.varmap.save(cfg.out.join("model.safetensors"))?;
+    // Stored in f16: half the size (the artefact budget is 25 MB) for a
+    // rounding far below the calibration's resolution; loading converts to f32.
+    let tensors = {
+        let data = trainer.varmap.data().lock().expect("varmap lock");
+        data.iter()
+            .map(|(k, v)| Ok((k.clone(), v.as_tensor().to_dtype(DType::F16)?)))
+            .collect::<candle_core::Result<std::collections::HashMap<String, Tensor>>>()?
+    };
+    candle_core::safetensors::save(&tensors, cfg.out.join("model.safetensors"))?;
     let meta = ClassifierMeta {
         name: "ar-triage-reply-classifier".into(),
         version: version.clone(),
