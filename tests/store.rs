@@ -5,7 +5,6 @@
 //! pass, except under CI (`CI` set), where they fail.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use ar_triage::domain::{
     Attachment, AttachmentFacts, AttachmentKind, Client, Engagement, Facts, Invoice, Label,
@@ -14,60 +13,14 @@ use ar_triage::domain::{
 use ar_triage::ingest::{Checkpoint, RawMessage};
 use ar_triage::ledger::Ledger;
 use ar_triage::store::{ItemFilter, NewItem, NewMessage, Store, Stored};
-use sqlx::Connection;
-
-const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+mod common;
+use common::pg::PgSchema;
 
 async fn sqlite_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = Store::connect(&url).await.unwrap();
     (dir, store)
-}
-
-/// A store on a fresh PostgreSQL schema, dropped by [`PgSchema::drop`].
-struct PgSchema {
-    url: String,
-    schema: String,
-    store: Store,
-}
-
-impl PgSchema {
-    async fn create() -> Option<PgSchema> {
-        let url = std::env::var("AR_TRIAGE_TEST_POSTGRES_URL").unwrap_or(DEFAULT_PG.into());
-        let probe =
-            tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&url)).await;
-        match probe {
-            Ok(Ok(conn)) => {
-                let _ = conn.close().await;
-            }
-            failed => {
-                let why = match failed {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "timed out".to_string(),
-                };
-                if std::env::var_os("CI").is_some() {
-                    panic!("no PostgreSQL server at {url} under CI: {why}");
-                }
-                eprintln!("skipping a PostgreSQL store test: no server at {url} ({why})");
-                return None;
-            }
-        }
-        let schema = format!("t_{:016x}", rand::random::<u64>());
-        let store = Store::connect_with_schema(&url, Some(&schema))
-            .await
-            .unwrap();
-        Some(PgSchema { url, schema, store })
-    }
-
-    async fn drop(self) {
-        self.store.close().await;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.url).await {
-            let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
-                .execute(&mut conn)
-                .await;
-        }
-    }
 }
 
 /// Runs each case on SQLite and on PostgreSQL.

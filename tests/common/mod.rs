@@ -2,6 +2,8 @@
 //! the ledger, and a reply to our reminder, each field settable per test.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::collections::BTreeMap;
 
 use ar_triage::domain::{
