@@ -208,6 +208,40 @@ def write_ledger():
           [(i.number, i.client, i.engagement, i.issue.isoformat(), i.due.isoformat(), i.amount,
             i.currency, i.po, i.status, ";".join(mid for mid, _ in i.reminders))
            for i in INV.values()])
+    write("invoice_lines.csv",
+          ["invoice_number", "description", "role", "hours", "unit", "rate", "amount"],
+          INVOICE_LINES)
+    for number, *_ in INVOICE_LINES:
+        assert number in INV, number
+    for number in {row[0] for row in INVOICE_LINES}:
+        total = sum(float(row[6]) for row in INVOICE_LINES if row[0] == number)
+        assert abs(total - float(INV[number].amount.replace(",", ""))) < 0.005, number
+
+
+# The billed lines of the invoices the demo's scope disputes are about (the
+# escalation packet quotes them and compares them with the SOW); each
+# invoice's lines add up to its amount.
+INVOICE_LINES = [
+    ("INV-2033", "Network fieldwork and modelling", "Senior Consultant", "80", "hour", "185.00", "14800.00"),
+    ("INV-2033", "Steering committee and review", "Partner", "8", "hour", "325.00", "2600.00"),
+    ("INV-2033", "Data preparation", "Analyst", "56", "hour", "110.00", "6160.00"),
+    ("INV-2033", "CO-2 - additional DC site visits", "Senior Consultant", "40", "hour", "185.00", "7400.00"),
+    ("INV-2033", "Travel expenses", "", "", "", "", "280.00"),
+    ("INV-2039", "Security risk assessment - milestone 2 (fixed fee)", "", "", "", "", "24600.00"),
+    ("INV-2039", "Executive tabletop workshop", "Senior Consultant", "20", "hour", "195.00", "3900.00"),
+    ("INV-2044", "Campaign creative direction", "Creative Director", "24", "hour", "175.00", "4200.00"),
+    ("INV-2044", "Design and artwork", "Designer", "272", "hour", "110.00", "29920.00"),
+    ("INV-2044", "Copywriting", "Copywriter", "24", "hour", "95.00", "2280.00"),
+    ("INV-2045", "Sprint delivery - technical lead", "Tech Lead", "121.5", "hour", "170.00", "20655.00"),
+    ("INV-2045", "Sprint delivery - development", "Developer", "285", "hour", "135.00", "38475.00"),
+    ("INV-2045", "Legacy member data migration", "Developer", "38", "hour", "135.00", "5130.00"),
+    ("INV-2050", "Regulatory advice", "Counsel", "20", "hour", "240.00", "4800.00"),
+    ("INV-2050", "Dossier review", "Associate", "12.5", "hour", "160.00", "2000.00"),
+    ("INV-2050", "Travel - Brussels, 8 October", "", "", "", "", "1840.00"),
+    ("INV-2055", "Data platform architecture", "Data Architect", "80", "hour", "185.00", "14800.00"),
+    ("INV-2055", "Data engineering", "Data Engineer", "112", "hour", "155.00", "17360.00"),
+    ("INV-2055", "Cloud hosting (pass-through)", "", "", "", "", "1020.00"),
+]
 
 
 # ---------------------------------------------------------------------------

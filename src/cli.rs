@@ -17,10 +17,15 @@ use crate::eval::{EvalOptions, evaluate, summary_table, write_report};
 use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
 use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerFiles};
 use crate::pipeline::{Classifier, IngestOptions, Pipeline};
 use crate::rules::RuleConfig;
-use crate::store::{DraftAction, ItemFilter, KpiWindow, Kpis, Store, StoredItem, redact_url};
+use crate::rules::reminder::Chase;
+use crate::send::{SendConfig, Transport};
+use crate::store::{
+    AuditAnchor, DraftAction, ItemFilter, KpiWindow, Kpis, SentRecord, Store, StoredItem,
+    redact_url,
+};
 use crate::train::{TrainConfig, train};
 
 /// ar-triage: reads client replies to invoice reminders, labels them and routes them.
@@ -52,6 +57,10 @@ pub enum Command {
     Items(ItemsArgs),
     /// List drafts awaiting approval, or approve / edit / reject one.
     Drafts(DraftsArgs),
+    /// Send every approved, unsent draft to an outbox Maildir or an SMTP server.
+    Send(SendArgs),
+    /// Invoices a reminder may go to today, and why the other open ones are held back.
+    Reminders(RemindersArgs),
     /// Close an item a person dealt with outside ar-triage (it counts as resolved).
     Close(CloseArgs),
     /// The audit log: verify its hash chain.
@@ -151,8 +160,8 @@ pub struct EvalArgs {
     /// Output folder for report.json and report.html.
     #[arg(long, default_value = "eval-out")]
     pub out: PathBuf,
-    /// Scores strictly inside this band (low,high) count as uncertain for routing.
-    #[arg(long, default_value = "0.35,0.65", value_parser = parse_band)]
+    /// Scores inside this band (low,high; edges included) count as uncertain for routing, as in `ingest`.
+    #[arg(long, default_value = "0.40,0.60", value_parser = parse_band)]
     pub band: (f32, f32),
     /// Model location.
     #[command(flatten)]
@@ -225,6 +234,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Ingest(a) => ingest(a),
         Command::Items(a) => items(a),
         Command::Drafts(a) => drafts(a),
+        Command::Send(a) => send(a),
+        Command::Reminders(a) => reminders(a),
         Command::Close(a) => close(a),
         Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
         Command::Kpis(a) => kpis(a),
@@ -464,7 +475,7 @@ pub enum LedgerCommand {
 /// Options of `ledger import`. The CSV formats are described in `src/ledger.rs`.
 #[derive(Debug, Args)]
 pub struct LedgerImportArgs {
-    /// clients.csv: client_id,name,domains,contacts,partner,partner_email (';' separates list values).
+    /// clients.csv: client_id,name,domains,contacts,partner,partner_email[,language] (';' separates list values).
     #[arg(long)]
     pub clients: PathBuf,
     /// invoices.csv: invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids.
@@ -473,6 +484,9 @@ pub struct LedgerImportArgs {
     /// engagements.csv: engagement_id,client_id,name,partner,partner_email,po_number,hours_cap,rate_card.
     #[arg(long)]
     pub engagements: Option<PathBuf>,
+    /// invoice_lines.csv: invoice_number,description,role,hours,unit,rate,amount (the billed lines a scope dispute's escalation packet quotes).
+    #[arg(long)]
+    pub invoice_lines: Option<PathBuf>,
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
@@ -551,16 +565,22 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn ledger_import(a: LedgerImportArgs) -> Result<i32> {
-    let ledger = Ledger::load(&a.clients, &a.invoices, a.engagements.as_deref())?;
+    let ledger = Ledger::load(&LedgerFiles {
+        clients: &a.clients,
+        invoices: &a.invoices,
+        engagements: a.engagements.as_deref(),
+        invoice_lines: a.invoice_lines.as_deref(),
+    })?;
     runtime()?.block_on(async {
         let store = a.db.open().await?;
         let counts = store.import_ledger(&ledger).await?;
         println!(
-            "imported {} clients, {} engagements, {} invoices ({} reminder ids) into {}",
+            "imported {} clients, {} engagements, {} invoices ({} reminder ids, {} invoice lines) into {}",
             counts.clients,
             counts.engagements,
             counts.invoices,
             counts.reminders,
+            counts.invoice_lines,
             store.url()
         );
         store.close().await;
@@ -841,8 +861,8 @@ pub struct DraftsArgs {
     pub db: DbArgs,
 }
 
-/// What a person does with a draft. Approved drafts are `approved`;
-/// sending them is not part of ar-triage yet.
+/// What a person does with a draft. Approved drafts are `approved` and
+/// `send` delivers them.
 #[derive(Debug, Subcommand)]
 pub enum DraftCommand {
     /// Accept the draft as it stands.
@@ -864,6 +884,48 @@ pub struct DraftActionArgs {
     /// The new body (`edit` only; '-' for stdin).
     #[arg(long)]
     pub body_file: Option<String>,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Options of `send`: where approved drafts go (exactly one of `--outbox`, `--smtp`).
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("transport").required(true).args(["outbox", "smtp"])))]
+pub struct SendArgs {
+    /// A Maildir to deliver into (created when missing): one file per message in new/.
+    #[arg(long, env = "AR_TRIAGE_OUTBOX")]
+    pub outbox: Option<PathBuf>,
+    /// An SMTP server: smtp://HOST:PORT, smtp://HOST:PORT?tls=required (STARTTLS),
+    /// smtps://HOST:PORT; smtp://USER:PASSWORD@HOST:PORT to log in.
+    #[arg(long, env = "AR_TRIAGE_SMTP", hide_env_values = true)]
+    pub smtp: Option<String>,
+    /// Our From address ("Accounts Receivable <ar@ourfirm.example>").
+    #[arg(long, env = "AR_TRIAGE_FROM")]
+    pub from: String,
+    /// Directory of invoice PDFs (<invoice number>.pdf) for invoice-copy drafts.
+    #[arg(long, env = "AR_TRIAGE_INVOICE_DIR")]
+    pub invoice_dir: Option<PathBuf>,
+    /// List what would be sent without sending or recording anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Options of `reminders`.
+#[derive(Debug, Args)]
+pub struct RemindersArgs {
+    /// The day to decide for (YYYY-MM-DD); today without it.
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Also list the invoices held back, with the reason.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ItemsFormat::Table)]
+    pub format: ItemsFormat,
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
@@ -892,6 +954,11 @@ pub enum AuditCommand {
 /// Options of `audit verify`.
 #[derive(Debug, Args)]
 pub struct AuditVerifyArgs {
+    /// A file outside the database holding the head seen last time (`<seq> <hash>`):
+    /// it must still be in the chain (catches deleted last rows); on success the
+    /// file is updated to the current head. Created when missing.
+    #[arg(long)]
+    pub anchor: Option<PathBuf>,
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
@@ -945,7 +1012,7 @@ fn drafts(a: DraftsArgs) -> Result<i32> {
                 let line = serde_json::json!({
                     "id": i.id, "client": i.client, "invoice": i.invoice, "rule": i.rule,
                     "state": i.draft_state, "reason": i.reason, "follow_up": i.follow_up,
-                    "draft": i.draft,
+                    "sent_at": i.sent_at, "draft": i.draft,
                 });
                 writeln!(out, "{line}")?;
             }
@@ -982,6 +1049,12 @@ pub fn drafts_table(items: &[StoredItem]) -> String {
         }
         if let Some(f) = &i.follow_up {
             out.push_str(&format!("Follow-up: {f}\n"));
+        }
+        if let Some(at) = &i.sent_at {
+            out.push_str(&format!(
+                "Sent: {at} as <{}>\n",
+                i.sent_message_id.as_deref().unwrap_or("-")
+            ));
         }
         out.push('\n');
         out.push_str(field("body").trim_end());
@@ -1029,10 +1102,142 @@ fn draft_action(cmd: DraftCommand) -> Result<i32> {
             outcome.state
         );
         if action == DraftAction::Approve {
-            println!("sending is not part of ar-triage yet: send it from your mail client");
+            println!("`ar-triage send` delivers it");
         }
         Ok(0)
     })
+}
+
+fn send(a: SendArgs) -> Result<i32> {
+    let transport = match (&a.outbox, &a.smtp) {
+        (Some(dir), _) => Transport::outbox(dir)?,
+        (None, Some(url)) => Transport::smtp(url)?,
+        (None, None) => bail!("pass --outbox DIR or --smtp URL"),
+    };
+    let cfg = SendConfig {
+        from: a.from.clone(),
+        invoice_dir: a.invoice_dir.clone(),
+    };
+    let via = transport.describe();
+    runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let result = async {
+            let (mut sent, mut failed) = (0usize, 0usize);
+            for d in store.drafts_to_send().await? {
+                let out = crate::send::build(d.item, &d.draft, &cfg);
+                if a.dry_run {
+                    match out {
+                        Ok(m) => println!(
+                            "item {}: would send {:?} to {} as <{}>",
+                            d.item, m.subject, m.to, m.message_id
+                        ),
+                        Err(e) => println!("item {}: cannot send: {e}", d.item),
+                    }
+                    continue;
+                }
+                let delivered = match out {
+                    Ok(m) => transport.deliver(&m).await.map(|w| (m, w)),
+                    Err(e) => Err(e),
+                };
+                match delivered {
+                    Ok((m, where_to)) => {
+                        store
+                            .record_sent(
+                                d.item,
+                                &SentRecord {
+                                    message_id: &m.message_id,
+                                    to: &m.to,
+                                    subject: &m.subject,
+                                    body: &d.draft.body,
+                                    transport: &via,
+                                    delivered: &where_to,
+                                },
+                            )
+                            .await?;
+                        println!(
+                            "item {}: sent {:?} to {} as <{}> ({where_to})",
+                            d.item, m.subject, m.to, m.message_id
+                        );
+                        sent += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(item = d.item, "not sent: {e}");
+                        store
+                            .record_send_failure(d.item, &via, &e.to_string())
+                            .await?;
+                        println!("item {}: NOT sent: {e}", d.item);
+                        failed += 1;
+                    }
+                }
+            }
+            if !a.dry_run {
+                println!("{sent} sent, {failed} failed via {via}");
+            }
+            anyhow::Ok(failed)
+        }
+        .await;
+        store.close().await;
+        Ok(if result? > 0 { 1 } else { 0 })
+    })
+}
+
+fn reminders(a: RemindersArgs) -> Result<i32> {
+    let today = a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let (ledger, states) = runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let r = async { anyhow::Ok((store.load_ledger().await?, store.reminder_states().await?)) }
+            .await;
+        store.close().await;
+        r
+    })?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let (mut due, mut held) = (0usize, 0usize);
+    for inv in &ledger.invoices {
+        if matches!(inv.status.as_str(), "paid" | "void") && !a.all {
+            continue;
+        }
+        let state = states.get(&inv.number).cloned().unwrap_or_default();
+        let verdict = crate::rules::reminder::chase(inv, &state, today);
+        match &verdict {
+            Chase::Due { .. } => due += 1,
+            Chase::Held { .. } => {
+                held += 1;
+                if !a.all {
+                    continue;
+                }
+            }
+        }
+        match a.format {
+            ItemsFormat::Jsonl => {
+                let mut line = serde_json::json!({
+                    "invoice": inv.number, "client": inv.client_id, "amount": inv.amount,
+                    "currency": inv.currency, "due_date": inv.due_date,
+                });
+                if let (Some(o), Ok(serde_json::Value::Object(v))) =
+                    (line.as_object_mut(), serde_json::to_value(&verdict))
+                {
+                    o.extend(v);
+                }
+                writeln!(out, "{line}")?;
+            }
+            ItemsFormat::Table => {
+                let what = match &verdict {
+                    Chase::Due { days_overdue } => format!("DUE, {days_overdue} days overdue"),
+                    Chase::Held { reason } => format!("held: {reason}"),
+                };
+                writeln!(
+                    out,
+                    "{:<12} {:<10} {:>12} {} due {}  {what}",
+                    inv.number, inv.client_id, inv.amount, inv.currency, inv.due_date
+                )?;
+            }
+        }
+    }
+    if a.format == ItemsFormat::Table {
+        writeln!(out, "{due} invoices to remind on {today}, {held} held back")?;
+    }
+    out.flush()?;
+    Ok(0)
 }
 
 fn close(a: CloseArgs) -> Result<i32> {
@@ -1047,9 +1252,20 @@ fn close(a: CloseArgs) -> Result<i32> {
 }
 
 fn audit_verify(a: AuditVerifyArgs) -> Result<i32> {
+    let anchor =
+        match &a.anchor {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                Some(AuditAnchor::parse(&text).with_context(|| {
+                    format!("{} does not hold \"<seq> <hash>\"", path.display())
+                })?)
+            }
+            _ => None,
+        };
     let report = runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let r = store.verify_audit().await;
+        let r = store.verify_audit_anchored(anchor.as_ref()).await;
         store.close().await;
         anyhow::Ok(r?)
     })?;
@@ -1059,6 +1275,17 @@ fn audit_verify(a: AuditVerifyArgs) -> Result<i32> {
                 "audit log intact: {} rows, head {}",
                 report.rows, report.head
             );
+            if let Some(path) = &a.anchor
+                && report.rows > 0
+            {
+                let head = AuditAnchor {
+                    seq: report.rows as i64,
+                    hash: report.head.clone(),
+                };
+                std::fs::write(path, format!("{head}\n"))
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("anchor {} now holds row {}", path.display(), head.seq);
+            }
             Ok(0)
         }
         Some(p) => {

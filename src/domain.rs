@@ -334,6 +334,11 @@ pub struct Client {
     pub partner: String,
     /// The partner's email address.
     pub partner_email: String,
+    /// The language drafts to this client are written in (ISO 639-1: `en`,
+    /// `de`, `fr`, `es`, `nl`, `pt`), when the ledger says; otherwise the
+    /// language of the reply decides.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// An engagement (project) under a SOW, from the ledger.
@@ -381,4 +386,33 @@ pub struct Invoice {
     /// Message-IDs (without angle brackets) of reminders we sent for it,
     /// matched against a reply's In-Reply-To/References.
     pub reminder_message_ids: Vec<String>,
+    /// The day the cash was posted, `YYYY-MM-DD`, when the ledger gives it
+    /// for a paid invoice (the KPIs' DSO as of a past day needs it).
+    #[serde(default)]
+    pub paid_date: Option<String>,
+}
+
+/// One billed line of an invoice, where the ledger or an invoice document
+/// gives them (`invoice_lines.csv` in the ledger).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    /// What was billed ("Data migration", "Senior Consultant – October").
+    pub description: String,
+    /// Rate-card role the line bills, if any.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Hours billed, as a decimal number (`"40"`).
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// Rate billed, `"175.00 USD"`.
+    #[serde(default)]
+    pub rate: Option<String>,
+    /// `hour` (default) or `day`.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Line amount, `"7000.00 USD"`.
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// Where the line comes from (`ledger:invoice_lines.csv line 3`, `invoice:INV-2031.pdf p1 l20`).
+    pub source: String,
 }

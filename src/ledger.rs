@@ -4,31 +4,43 @@
 //! columns may come in any order, surrounding spaces are trimmed, and `;`
 //! separates the values of a list column):
 //!
-//! * **clients.csv**: `client_id,name,domains,contacts,partner,partner_email`
+//! * **clients.csv**: `client_id,name,domains,contacts,partner,partner_email[,language]`
 //!   — `domains` are the client's email domains (`acme.example;acme-corp.example`),
-//!   `contacts` the known sender addresses (AP mailboxes, project leads).
+//!   `contacts` the known sender addresses (AP mailboxes, project leads),
+//!   `language` (optional column) the ISO 639-1 code drafts to the client are
+//!   written in (`de`); empty means the reply's language decides.
 //! * **invoices.csv**: `invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids`
 //!   — dates `YYYY-MM-DD`; `amount` a decimal number (`8400`, `8,400.00`),
 //!   stored with two places; `currency` an ISO code; `status` one of `open`,
 //!   `paid`, `payment_reported`, `disputed`, `void`; `reminder_message_ids`
 //!   the Message-IDs of the reminders we sent for the invoice (angle
 //!   brackets optional), matched against a reply's `In-Reply-To`/`References`.
-//!   `engagement_id` and `po_number` may be empty.
+//!   `engagement_id` and `po_number` may be empty. An optional `paid_date`
+//!   column gives the day a paid invoice's cash was posted (the KPIs' DSO as
+//!   of a past day uses it).
 //! * **engagements.csv** (optional): `engagement_id,client_id,name,partner,partner_email,po_number,hours_cap,rate_card`
 //!   — `rate_card` like `Senior Consultant=150.00 USD;Analyst=95.00 USD`;
 //!   `po_number` and `hours_cap` may be empty.
+//! * **invoice_lines.csv** (optional): `invoice_number,description,role,hours,unit,rate,amount`
+//!   — the billed lines of each invoice, in order; only `invoice_number` and
+//!   `description` are required. `role` names a rate-card role, `hours` a
+//!   decimal quantity, `unit` `hour` (default) or `day`, `rate` and `amount`
+//!   decimal amounts, optionally followed by a currency code (the invoice's
+//!   currency otherwise). The escalation packet of a scope dispute quotes
+//!   these lines and compares them with the SOW (rate billed vs rate card,
+//!   hours billed vs cap). Importing lines for an invoice replaces its lines.
 //!
 //! Every row is checked (required fields, dates, amounts, references to
 //! clients and engagements) and an error names the file and line. Importing
 //! again updates what changed: rows are upserted by their id.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::domain::{Client, Engagement, Invoice};
+use crate::domain::{Client, Engagement, Invoice, InvoiceLine};
 
 /// Invoice statuses the ledger accepts.
 pub const INVOICE_STATUSES: [&str; 5] = ["open", "paid", "payment_reported", "disputed", "void"];
@@ -87,32 +99,44 @@ pub struct Ledger {
     pub engagements: Vec<Engagement>,
     /// Invoices with the Message-IDs of the reminders we sent.
     pub invoices: Vec<Invoice>,
+    /// Billed lines by invoice number (empty when no lines file was given).
+    pub invoice_lines: BTreeMap<String, Vec<InvoiceLine>>,
 }
 
 impl Ledger {
-    /// Reads the three files; `engagements` is optional. Invoices and
-    /// engagements must name clients of `clients`; invoices must name
-    /// engagements of `engagements` when that file is given.
-    pub fn load(
-        clients: &Path,
-        invoices: &Path,
-        engagements: Option<&Path>,
-    ) -> Result<Ledger, LedgerError> {
-        let clients_v = read_clients(open(clients)?, &clients.display().to_string())?;
-        let engagements_v = match engagements {
+    /// Reads the ledger files; `engagements` and `invoice_lines` are
+    /// optional. Invoices and engagements must name clients of `clients`;
+    /// invoices must name engagements of `engagements` when that file is
+    /// given; every line must name an invoice of `invoices`.
+    pub fn load(files: &LedgerFiles<'_>) -> Result<Ledger, LedgerError> {
+        let clients_v = read_clients(open(files.clients)?, &files.clients.display().to_string())?;
+        let engagements_v = match files.engagements {
             Some(p) => read_engagements(open(p)?, &p.display().to_string())?,
             None => Vec::new(),
         };
-        let invoices_v = read_invoices(open(invoices)?, &invoices.display().to_string())?;
+        let invoices_v =
+            read_invoices(open(files.invoices)?, &files.invoices.display().to_string())?;
+        let invoice_lines = match files.invoice_lines {
+            Some(p) => {
+                let name = p.display().to_string();
+                let lines = read_invoice_lines(open(p)?, &name)?;
+                attach_lines(lines, &invoices_v, &name)?
+            }
+            None => BTreeMap::new(),
+        };
         let ledger = Ledger {
             clients: clients_v,
             engagements: engagements_v,
             invoices: invoices_v,
+            invoice_lines,
         };
         ledger.check_references(
-            &invoices.display().to_string(),
-            engagements.map(|p| p.display().to_string()).as_deref(),
-            engagements.is_some(),
+            &files.invoices.display().to_string(),
+            files
+                .engagements
+                .map(|p| p.display().to_string())
+                .as_deref(),
+            files.engagements.is_some(),
         )?;
         Ok(ledger)
     }
@@ -165,6 +189,28 @@ impl Ledger {
     pub fn invoice(&self, number: &str) -> Option<&Invoice> {
         self.invoices.iter().find(|i| i.number == number)
     }
+
+    /// The billed lines of invoice `number`, in ledger order (empty when
+    /// the ledger has none).
+    pub fn lines(&self, number: &str) -> &[InvoiceLine] {
+        self.invoice_lines
+            .get(number)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+/// The files one `ledger import` reads; see the module docs for their columns.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerFiles<'a> {
+    /// clients.csv (required).
+    pub clients: &'a Path,
+    /// invoices.csv (required).
+    pub invoices: &'a Path,
+    /// engagements.csv.
+    pub engagements: Option<&'a Path>,
+    /// invoice_lines.csv.
+    pub invoice_lines: Option<&'a Path>,
 }
 
 fn open(path: &Path) -> Result<std::fs::File, LedgerError> {
@@ -249,10 +295,14 @@ struct ClientRow {
     partner: String,
     #[serde(default)]
     partner_email: String,
+    #[serde(default)]
+    language: Option<String>,
 }
 
-/// Header of clients.csv.
-pub const CLIENTS_HEADER: &str = "client_id,name,domains,contacts,partner,partner_email";
+/// Header of clients.csv (`language` may be left out).
+pub const CLIENTS_HEADER: &str = "client_id,name,domains,contacts,partner,partner_email,language";
+/// Header of invoice_lines.csv.
+pub const INVOICE_LINES_HEADER: &str = "invoice_number,description,role,hours,unit,rate,amount";
 /// Header of invoices.csv.
 pub const INVOICES_HEADER: &str = "invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids";
 /// Header of engagements.csv.
@@ -304,6 +354,16 @@ pub fn read_clients(reader: impl Read, file: &str) -> Result<Vec<Client>, Ledger
                 format!("contact {bad:?} is not an email address"),
             ));
         }
+        let language = non_empty(r.language).map(|l| l.to_lowercase());
+        if let Some(l) = &language
+            && (l.len() != 2 || !l.chars().all(|c| c.is_ascii_lowercase()))
+        {
+            return Err(row_error(
+                file,
+                line,
+                format!("language {l:?} is not an ISO 639-1 code like \"de\""),
+            ));
+        }
         out.push(Client {
             id: r.client_id,
             name: r.name,
@@ -311,6 +371,7 @@ pub fn read_clients(reader: impl Read, file: &str) -> Result<Vec<Client>, Ledger
             contacts,
             partner: r.partner,
             partner_email: r.partner_email.to_lowercase(),
+            language,
         });
     }
     Ok(out)
@@ -332,6 +393,8 @@ struct InvoiceRow {
     status: String,
     #[serde(default)]
     reminder_message_ids: String,
+    #[serde(default)]
+    paid_date: Option<String>,
 }
 
 /// Normalises a decimal amount to two places without floating point:
@@ -428,6 +491,9 @@ pub fn read_invoices(reader: impl Read, file: &str) -> Result<Vec<Invoice>, Ledg
                 .map(|id| id.trim_start_matches('<').trim_end_matches('>').to_string())
                 .filter(|id| !id.is_empty())
                 .collect(),
+            paid_date: non_empty(r.paid_date)
+                .map(|d| check_date(&d, "paid_date", file, line))
+                .transpose()?,
         });
     }
     Ok(out)
@@ -505,6 +571,152 @@ pub fn read_engagements(reader: impl Read, file: &str) -> Result<Vec<Engagement>
     Ok(out)
 }
 
+#[derive(Deserialize)]
+struct InvoiceLineRow {
+    invoice_number: String,
+    description: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    hours: Option<String>,
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    rate: Option<String>,
+    #[serde(default)]
+    amount: Option<String>,
+}
+
+/// A decimal amount with an optional currency code after it
+/// (`"175"`, `"175.00 usd"`), normalised to `("175.00", Some("USD"))`.
+fn amount_with_currency(s: &str) -> Result<(String, Option<String>), String> {
+    let mut parts = s.split_whitespace();
+    let value = normalise_amount(parts.next().unwrap_or_default())?;
+    let currency = parts.next().map(str::to_uppercase);
+    if let Some(c) = &currency
+        && (c.len() != 3 || !c.chars().all(|x| x.is_ascii_alphabetic()))
+    {
+        return Err(format!("currency {c:?} in {s:?} is not an ISO code"));
+    }
+    if parts.next().is_some() {
+        return Err(format!("{s:?} is not AMOUNT [CURRENCY]"));
+    }
+    Ok((value, currency))
+}
+
+/// Reads invoice_lines.csv (see the module docs) into `(invoice number,
+/// line)` pairs in file order; a line's `source` names the file and line.
+/// Rates and amounts without a currency get the invoice's when the lines are
+/// attached to the ledger.
+pub fn read_invoice_lines(
+    reader: impl Read,
+    file: &str,
+) -> Result<Vec<(String, InvoiceLine)>, LedgerError> {
+    let mut out = Vec::new();
+    let base = Path::new(file)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.to_string());
+    for (line, r) in rows::<InvoiceLineRow>(
+        reader,
+        file,
+        &["invoice_number", "description"],
+        INVOICE_LINES_HEADER,
+    )? {
+        if r.invoice_number.is_empty() {
+            return Err(row_error(file, line, "empty invoice_number"));
+        }
+        if r.description.is_empty() {
+            return Err(row_error(file, line, "empty description"));
+        }
+        let hours = match non_empty(r.hours) {
+            Some(h) => {
+                let n = h.replace(',', ".");
+                if n.parse::<f64>().map_or(true, |v| !v.is_finite() || v < 0.0) {
+                    return Err(row_error(
+                        file,
+                        line,
+                        format!("hours {h:?} is not a number"),
+                    ));
+                }
+                Some(n)
+            }
+            None => None,
+        };
+        let unit = match non_empty(r.unit).map(|u| u.to_lowercase()) {
+            None => None,
+            Some(u) if matches!(u.as_str(), "hour" | "hours" | "h") => Some("hour".to_string()),
+            Some(u) if matches!(u.as_str(), "day" | "days" | "d") => Some("day".to_string()),
+            Some(u) => {
+                return Err(row_error(
+                    file,
+                    line,
+                    format!("unit {u:?} is not hour or day"),
+                ));
+            }
+        };
+        let money = |v: Option<String>, what: &str| -> Result<Option<String>, LedgerError> {
+            match non_empty(v) {
+                None => Ok(None),
+                Some(v) => {
+                    let (value, cur) = amount_with_currency(&v)
+                        .map_err(|m| row_error(file, line, format!("{what}: {m}")))?;
+                    Ok(Some(match cur {
+                        Some(c) => format!("{value} {c}"),
+                        None => value,
+                    }))
+                }
+            }
+        };
+        out.push((
+            r.invoice_number,
+            InvoiceLine {
+                description: r.description,
+                role: non_empty(r.role),
+                hours,
+                rate: money(r.rate, "rate")?,
+                unit,
+                amount: money(r.amount, "amount")?,
+                source: format!("ledger:{base} line {line}"),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Groups lines by invoice, checking each names an invoice of `invoices` and
+/// giving currency-less rates and amounts the invoice's currency.
+fn attach_lines(
+    lines: Vec<(String, InvoiceLine)>,
+    invoices: &[Invoice],
+    file: &str,
+) -> Result<BTreeMap<String, Vec<InvoiceLine>>, LedgerError> {
+    let mut out: BTreeMap<String, Vec<InvoiceLine>> = BTreeMap::new();
+    for (number, mut l) in lines {
+        let Some(inv) = invoices.iter().find(|i| i.number == number) else {
+            let line = l
+                .source
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            return Err(row_error(
+                file,
+                line,
+                format!("unknown invoice_number {number:?}"),
+            ));
+        };
+        for v in [&mut l.rate, &mut l.amount].into_iter().flatten() {
+            if !v.contains(' ') {
+                v.push(' ');
+                v.push_str(&inv.currency);
+            }
+        }
+        out.entry(number).or_default().push(l);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,6 +753,57 @@ mod tests {
         assert_eq!(c[0].domains, vec!["acme.example", "ap.acme.example"]);
         assert_eq!(c[0].contacts, vec!["ap@acme.example"]);
         assert_eq!(c[0].partner_email, "dana@firm.example");
+        assert_eq!(c[0].language, None);
+    }
+
+    #[test]
+    fn client_language_is_an_iso_code() {
+        let csv = "client_id,name,language\nC-1,Acme,DE\nC-2,Globex,\n";
+        let c = read_clients(csv.as_bytes(), "clients.csv").unwrap();
+        assert_eq!(c[0].language.as_deref(), Some("de"));
+        assert_eq!(c[1].language, None);
+        let bad = "client_id,name,language\nC-1,Acme,German\n";
+        assert_eq!(
+            read_clients(bad.as_bytes(), "clients.csv")
+                .unwrap_err()
+                .to_string(),
+            "clients.csv line 2: language \"german\" is not an ISO 639-1 code like \"de\""
+        );
+    }
+
+    #[test]
+    fn invoice_lines_are_read_checked_and_given_the_invoice_currency() {
+        let invoices = "invoice_number,client_id,issue_date,due_date,amount,currency\n\
+                        INV-1,C-1,2026-10-01,2026-10-31,9000,EUR\n";
+        let inv = read_invoices(invoices.as_bytes(), "invoices.csv").unwrap();
+        let csv = "invoice_number,description,role,hours,unit,rate,amount\n\
+                   INV-1,Workshops,Senior Consultant,40,hours,175,7000\n\
+                   INV-1,Travel,,,,,2000.00 usd\n";
+        let lines = read_invoice_lines(csv.as_bytes(), "ledger/invoice_lines.csv").unwrap();
+        let by = attach_lines(lines, &inv, "invoice_lines.csv").unwrap();
+        let l = &by["INV-1"];
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].role.as_deref(), Some("Senior Consultant"));
+        assert_eq!(l[0].hours.as_deref(), Some("40"));
+        assert_eq!(l[0].unit.as_deref(), Some("hour"));
+        assert_eq!(l[0].rate.as_deref(), Some("175.00 EUR"));
+        assert_eq!(l[0].amount.as_deref(), Some("7000.00 EUR"));
+        assert_eq!(l[0].source, "ledger:invoice_lines.csv line 2");
+        assert_eq!(l[1].amount.as_deref(), Some("2000.00 USD"));
+        assert_eq!(l[1].hours, None);
+
+        let unknown = "invoice_number,description\nINV-1,a\nINV-9,b\n";
+        let lines = read_invoice_lines(unknown.as_bytes(), "invoice_lines.csv").unwrap();
+        assert_eq!(
+            attach_lines(lines, &inv, "invoice_lines.csv")
+                .unwrap_err()
+                .to_string(),
+            "invoice_lines.csv line 3: unknown invoice_number \"INV-9\""
+        );
+        let bad = "invoice_number,description,hours\nINV-1,a,forty\n";
+        assert!(read_invoice_lines(bad.as_bytes(), "invoice_lines.csv").is_err());
+        let bad_unit = "invoice_number,description,unit\nINV-1,a,week\n";
+        assert!(read_invoice_lines(bad_unit.as_bytes(), "invoice_lines.csv").is_err());
     }
 
     #[test]
@@ -573,5 +836,19 @@ mod tests {
             i.reminder_message_ids,
             vec!["r1@firm.example", "r2@firm.example"]
         );
+        assert_eq!(i.paid_date, None);
+    }
+
+    #[test]
+    fn paid_dates_are_optional_dates() {
+        let csv = "invoice_number,client_id,issue_date,due_date,amount,currency,status,paid_date\n\
+                   INV-1,C-1,2026-10-01,2026-10-31,100,USD,paid,2026-11-05\n\
+                   INV-2,C-1,2026-10-01,2026-10-31,100,USD,open,\n";
+        let v = read_invoices(csv.as_bytes(), "invoices.csv").unwrap();
+        assert_eq!(v[0].paid_date.as_deref(), Some("2026-11-05"));
+        assert_eq!(v[1].paid_date, None);
+        let bad = "invoice_number,client_id,issue_date,due_date,amount,currency,paid_date\n\
+                   INV-1,C-1,2026-10-01,2026-10-31,100,USD,5 Nov\n";
+        assert!(read_invoices(bad.as_bytes(), "invoices.csv").is_err());
     }
 }

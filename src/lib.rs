@@ -21,6 +21,8 @@ pub mod ledger;
 pub mod pipeline;
 /// Routing, reply drafts and promises to pay: pure rules over a labelled reply.
 pub mod rules;
+/// Sending approved drafts: RFC 5322 messages to an outbox Maildir or SMTP.
+pub mod send;
 /// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
 pub mod store;
 /// Training the classifier head and top encoder layers from `training-data/`.

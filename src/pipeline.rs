@@ -429,6 +429,7 @@ impl Pipeline {
             engagement,
             invoice,
             link_problem: link_problem.as_deref(),
+            invoice_lines: invoice.map(|i| ledger.lines(&i.number)).unwrap_or_default(),
             documents: &documents,
             broken_promises,
             ..Case::new(&p.parsed, today)
@@ -580,6 +581,17 @@ fn new_item(
     ));
     if let Some(draft) = &draft {
         audit.push(AuditEntry::new("draft_render", draft.clone()));
+    }
+    if let Some(dr) = d.draft.as_ref().filter(|dr| dr.auto_send) {
+        audit.push(AuditEntry::new(
+            "auto_approve",
+            json!({
+                "by": "auto_send",
+                "rule": d.rule,
+                "templates": dr.templates,
+                "state": "approved",
+            }),
+        ));
     }
     Ok(NewItem {
         client: p.link.client.clone(),

@@ -104,7 +104,7 @@ impl Default for TrainConfig {
             base_model: PathBuf::from("models/all-MiniLM-L6-v2"),
             out: PathBuf::from("models/ar-triage"),
             seed: 20261123,
-            epochs: 5,
+            epochs: 4,
             batch_size: 16,
             lr_encoder: 1e-4,
             lr_head: 2e-3,

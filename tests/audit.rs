@@ -145,6 +145,51 @@ async fn rows_appended_after_a_check_keep_the_chain() {
     assert_eq!(store.verify_audit().await.unwrap().problem, None);
 }
 
+fn verify_anchored(db: &str, anchor: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ar-triage"))
+        .args(["audit", "verify", "--db", db, "--anchor"])
+        .arg(anchor)
+        .env_remove("AR_TRIAGE_DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn deleting_the_last_rows_is_found_against_an_anchor_kept_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, db) = store_with_rows(dir.path(), 4).await;
+    let anchor = dir.path().join("audit.anchor");
+    let (code, out) = verify_anchored(&db, &anchor);
+    assert_eq!(code, 0, "{out}");
+    let rows = store.audit_rows().await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&anchor).unwrap().trim(),
+        format!("4 {}", rows[3].hash)
+    );
+    // Appending moves the anchor forward.
+    store
+        .audit(&[AuditEntry::new("send", serde_json::json!({"n": 5}))])
+        .await
+        .unwrap();
+    assert_eq!(verify_anchored(&db, &anchor).0, 0);
+    assert!(std::fs::read_to_string(&anchor).unwrap().starts_with("5 "));
+    store.close().await;
+
+    // The last two rows go: the chain alone still looks whole, the anchor does not.
+    tamper(&db, "DELETE FROM audit_log WHERE seq = 5").await;
+    tamper(&db, "DELETE FROM audit_log WHERE seq = 4").await;
+    assert_eq!(verify(&db).0, 0);
+    let (code, out) = verify_anchored(&db, &anchor);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("anchored row 5 is gone"), "{out}");
+    // A failed check leaves the anchor as it was.
+    assert!(std::fs::read_to_string(&anchor).unwrap().starts_with("5 "));
+}
+
 /// The code never changes or removes audit rows: no UPDATE or DELETE of
 /// `audit_log` anywhere in the sources.
 #[test]

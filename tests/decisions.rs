@@ -11,8 +11,10 @@ use ar_triage::domain::{Prediction, Reply};
 use ar_triage::ingest::maildir::MaildirSource;
 use ar_triage::ledger::{Ledger, read_clients, read_engagements, read_invoices};
 use ar_triage::pipeline::{Classifier, IngestOptions, Pipeline};
-use ar_triage::rules::PromiseState;
+use ar_triage::rules::{PromiseState, RuleConfig};
 use ar_triage::store::{DraftAction, ItemFilter, Store, StoredItem};
+use mail_parser::MimeHeaders;
+use sqlx::Connection;
 use tokio::sync::watch;
 
 const CLIENTS: &str = "client_id,name,domains,contacts,partner,partner_email
@@ -27,6 +29,22 @@ INV-1,ACME,E-1,2026-10-01,2026-10-31,8400,USD,PO-1,open,
 INV-2,ACME,E-1,2026-10-05,2026-11-04,1200,USD,PO-1,open,
 INV-3,ACME,E-1,2026-10-06,2026-11-05,2000,USD,PO-1,open,
 ";
+const INVOICE_LINES: &str = "invoice_number,description,role,hours,unit,rate,amount
+INV-1,Pipeline build,Senior Consultant,8,hour,175,1400
+INV-1,Data migration,Senior Consultant,40,hour,175,7000
+";
+
+/// The invoice lines of `INVOICE_LINES`, by invoice.
+fn invoice_lines() -> std::collections::BTreeMap<String, Vec<ar_triage::domain::InvoiceLine>> {
+    let mut by = std::collections::BTreeMap::new();
+    for (number, line) in
+        ar_triage::ledger::read_invoice_lines(INVOICE_LINES.as_bytes(), "invoice_lines.csv")
+            .unwrap()
+    {
+        by.entry(number).or_insert_with(Vec::new).push(line);
+    }
+    by
+}
 
 /// Scores by what the body says, so each reply gets the label it is about
 /// (a payment made is `payment_scheduled`, as the label spec says).
@@ -61,6 +79,10 @@ fn eml(mid: &str, date: &str, subject: &str, body: &str) -> Vec<u8> {
 }
 
 async fn ingest(store: &Store, root: &Path, name: &str, bytes: Vec<u8>) {
+    ingest_with(store, root, name, bytes, RuleConfig::default()).await;
+}
+
+async fn ingest_with(store: &Store, root: &Path, name: &str, bytes: Vec<u8>, rules: RuleConfig) {
     for d in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
@@ -68,7 +90,8 @@ async fn ingest(store: &Store, root: &Path, name: &str, bytes: Vec<u8>) {
     let pipeline = Pipeline::new(
         store.clone(),
         Classifier::Ready(ClassifierHandle::spawn(Keyed)),
-    );
+    )
+    .with_rules(rules);
     let (_keep, stop) = watch::channel(false);
     let opts = IngestOptions {
         once: true,
@@ -87,17 +110,20 @@ fn by_mid<'a>(items: &'a [StoredItem], mid: &str) -> &'a StoredItem {
         .unwrap_or_else(|| panic!("no item for {mid}"))
 }
 
+/// The test ledger: one client, one engagement, three invoices, two lines.
+fn ledger() -> Ledger {
+    Ledger {
+        clients: read_clients(CLIENTS.as_bytes(), "clients.csv").unwrap(),
+        engagements: read_engagements(ENGAGEMENTS.as_bytes(), "engagements.csv").unwrap(),
+        invoices: read_invoices(INVOICES.as_bytes(), "invoices.csv").unwrap(),
+        invoice_lines: invoice_lines(),
+    }
+}
+
 async fn setup(dir: &Path) -> (Store, String) {
     let url = format!("sqlite://{}", dir.join("t.db").display());
     let store = Store::connect(&url).await.unwrap();
-    store
-        .import_ledger(&Ledger {
-            clients: read_clients(CLIENTS.as_bytes(), "clients.csv").unwrap(),
-            engagements: read_engagements(ENGAGEMENTS.as_bytes(), "engagements.csv").unwrap(),
-            invoices: read_invoices(INVOICES.as_bytes(), "invoices.csv").unwrap(),
-        })
-        .await
-        .unwrap();
+    store.import_ledger(&ledger()).await.unwrap();
     (store, url)
 }
 
@@ -137,7 +163,14 @@ async fn decisions_promises_and_invoice_statuses_are_stored() {
         (d.route.as_deref(), d.rule.as_deref(), d.queue.as_str()),
         (Some("partner"), Some("scope_dispute"), "partner")
     );
-    assert!(d.escalation.is_some());
+    // The packet quotes the disputed line of the invoice from the ledger.
+    let packet = d.escalation.as_ref().unwrap();
+    assert_eq!(packet["lines_pinpointed"], true, "{packet}");
+    let lines = packet["disputed_lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{packet}");
+    assert_eq!(lines[0]["description"], "Data migration");
+    assert_eq!(lines[0]["hours"], "40");
+    assert_eq!(lines[0]["source"], "ledger:invoice_lines.csv line 3");
     assert_eq!(
         status_of(&store.load_ledger().await.unwrap(), "INV-1"),
         "disputed"
@@ -445,4 +478,450 @@ async fn a_new_billing_contact_is_added_only_when_its_draft_is_approved() {
         contacts(store.load_ledger().await.unwrap()),
         vec!["ap@acme.example", "billing@acme.example"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_import_keeps_what_decisions_set_until_the_ledger_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let (store, _) = setup(dir.path()).await;
+    ingest(
+        &store,
+        &root,
+        "1",
+        eml(
+            "d@acme.example",
+            "Mon, 02 Nov 2026 10:00:00 +0000",
+            "Re: INV-1",
+            "Those 40 hours of data migration were out of scope.",
+        ),
+    )
+    .await;
+    ingest(
+        &store,
+        &root,
+        "2",
+        eml(
+            "c@acme.example",
+            "Mon, 02 Nov 2026 10:05:00 +0000",
+            "Re: INV-3",
+            "Please send invoices to billing@acme.example from now on.",
+        ),
+    )
+    .await;
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    store
+        .draft_action(
+            by_mid(&items, "c@acme.example").id,
+            DraftAction::Approve,
+            "kim",
+            None,
+        )
+        .await
+        .unwrap();
+    // The same ledger again (a nightly re-import): the dispute and the
+    // approved contact stay.
+    store.import_ledger(&ledger()).await.unwrap();
+    let now = store.load_ledger().await.unwrap();
+    assert_eq!(status_of(&now, "INV-1"), "disputed");
+    assert_eq!(
+        now.clients[0].contacts,
+        vec!["ap@acme.example", "billing@acme.example"]
+    );
+
+    // The ledger's own status changes (the invoice was paid): it wins.
+    let mut paid = ledger();
+    paid.invoices[0].status = "paid".into();
+    store.import_ledger(&paid).await.unwrap();
+    assert_eq!(
+        status_of(&store.load_ledger().await.unwrap(), "INV-1"),
+        "paid"
+    );
+}
+
+/// Parses a sent message file.
+fn sent_message(bytes: &[u8]) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(bytes)
+        .expect("a parsable message")
+}
+
+fn outbox_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("new"))
+        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+const FROM: &str = "Accounts Receivable <ar@ourfirm.example>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved_drafts_are_sent_once_in_the_clients_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let outbox = dir.path().join("outbox");
+    let (store, db) = setup(dir.path()).await;
+    for (n, inv) in ["INV-1", "INV-2"].iter().enumerate() {
+        ingest(
+            &store,
+            &root,
+            &format!("{n}"),
+            eml(
+                &format!("p{n}@acme.example"),
+                "Mon, 02 Nov 2026 11:00:00 +0000",
+                &format!("Re: {inv}"),
+                &format!("We will pay {inv} on 2026-11-10."),
+            ),
+        )
+        .await;
+    }
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let first = by_mid(&items, "p0@acme.example").id;
+    store.close().await;
+    let send = |dir: &Path| {
+        ar_triage(
+            &[
+                "send",
+                "--outbox",
+                outbox.to_str().unwrap(),
+                "--from",
+                FROM,
+                "--db",
+                &db,
+            ],
+            dir,
+        )
+    };
+
+    // Nothing is approved: nothing goes out.
+    assert!(stdout(&send(dir.path())).contains("0 sent, 0 failed"));
+    assert!(outbox_files(&outbox).is_empty());
+
+    stdout(&ar_triage(
+        &[
+            "drafts",
+            "approve",
+            &first.to_string(),
+            "--by",
+            "kim",
+            "--db",
+            &db,
+        ],
+        dir.path(),
+    ));
+    let out = stdout(&send(dir.path()));
+    assert!(out.contains("1 sent, 0 failed"), "{out}");
+    let files = outbox_files(&outbox);
+    assert_eq!(files.len(), 1);
+    let bytes = std::fs::read(&files[0]).unwrap();
+    let msg = sent_message(&bytes);
+    assert_eq!(msg.subject(), Some("Re: INV-1"));
+    assert_eq!(
+        msg.in_reply_to().as_text(),
+        Some("p0@acme.example"),
+        "threaded under the client's reply"
+    );
+    assert_eq!(
+        msg.to().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("ap@acme.example")
+    );
+    assert_eq!(
+        msg.from().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("ar@ourfirm.example")
+    );
+
+    let store = Store::connect(&db).await.unwrap();
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let item = items.iter().find(|i| i.id == first).unwrap();
+    // The wire format ends lines with CRLF; the text is the same.
+    assert_eq!(
+        msg.body_text(0)
+            .map(|b| b.replace("\r\n", "\n"))
+            .as_deref()
+            .map(str::trim_end),
+        item.draft.as_ref().unwrap()["body"]
+            .as_str()
+            .map(str::trim_end),
+        "the approved text is what goes out"
+    );
+    let rows = store.audit_rows().await.unwrap();
+    let sends: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| r.kind == "send")
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.content).unwrap())
+        .collect();
+    assert_eq!(sends.len(), 1);
+    assert_eq!(sends[0]["item"], first);
+    assert_eq!(
+        sends[0]["data"]["message_id"].as_str(),
+        msg.message_id(),
+        "the audit row names the Message-ID that went out"
+    );
+    store.close().await;
+
+    // Sending again sends nothing more: each approved draft goes out once.
+    assert!(stdout(&send(dir.path())).contains("0 sent, 0 failed"));
+    assert_eq!(outbox_files(&outbox).len(), 1);
+    assert!(
+        stdout(&ar_triage(&["audit", "verify", "--db", &db], dir.path()))
+            .starts_with("audit log intact")
+    );
+
+    // Deleting the last audit row (the send) leaves the chain whole, but the
+    // item says it was sent and the log no longer does.
+    let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let broken = ar_triage(&["audit", "verify", "--db", &db], dir.path());
+    assert_eq!(broken.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&broken.stdout);
+    assert!(
+        text.contains("BROKEN") && text.contains("lacks its send row"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_set_to_auto_send_skips_approval_and_others_still_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let (store, db) = setup(dir.path()).await;
+    let rules = RuleConfig {
+        auto_send: [("payment_scheduled".to_string(), true)].into(),
+        ..RuleConfig::default()
+    };
+    ingest_with(
+        &store,
+        &root,
+        "1",
+        eml(
+            "p@acme.example",
+            "Mon, 02 Nov 2026 11:00:00 +0000",
+            "Re: INV-1",
+            "We will pay INV-1 on 2026-11-10.",
+        ),
+        rules.clone(),
+    )
+    .await;
+    ingest_with(
+        &store,
+        &root,
+        "2",
+        eml(
+            "c@acme.example",
+            "Mon, 02 Nov 2026 11:05:00 +0000",
+            "Re: INV-3",
+            "Please send invoices to billing@acme.example from now on.",
+        ),
+        rules,
+    )
+    .await;
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let promise = by_mid(&items, "p@acme.example");
+    let contact = by_mid(&items, "c@acme.example");
+    assert_eq!(promise.draft_state.as_deref(), Some("approved"));
+    assert_eq!(promise.status, "resolved");
+    assert_eq!(contact.draft_state.as_deref(), Some("awaiting_approval"));
+    let auto: Vec<_> = store
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "auto_approve")
+        .collect();
+    assert_eq!(auto.len(), 1);
+    assert_eq!(auto[0].item, Some(promise.id));
+    store.close().await;
+
+    let outbox = dir.path().join("outbox");
+    let out = stdout(&ar_triage(
+        &[
+            "send",
+            "--outbox",
+            outbox.to_str().unwrap(),
+            "--from",
+            FROM,
+            "--db",
+            &db,
+        ],
+        dir.path(),
+    ));
+    assert!(out.contains("1 sent, 0 failed"), "{out}");
+    assert_eq!(outbox_files(&outbox).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invoice_copy_without_its_pdf_is_not_sent_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let (store, db) = setup(dir.path()).await;
+    ingest(
+        &store,
+        &root,
+        "1",
+        eml(
+            "copy@acme.example",
+            "Mon, 02 Nov 2026 11:00:00 +0000",
+            "Re: INV-2",
+            "Could you resend a copy of invoice INV-2 as PDF?",
+        ),
+    )
+    .await;
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let id = items[0].id;
+    assert_eq!(items[0].rule.as_deref(), Some("request"));
+    store.close().await;
+    stdout(&ar_triage(
+        &[
+            "drafts",
+            "approve",
+            &id.to_string(),
+            "--by",
+            "kim",
+            "--db",
+            &db,
+        ],
+        dir.path(),
+    ));
+    let outbox = dir.path().join("outbox");
+    let send = |extra: &[&str]| {
+        let mut args = vec![
+            "send",
+            "--outbox",
+            outbox.to_str().unwrap(),
+            "--from",
+            FROM,
+            "--db",
+            &db,
+        ];
+        args.extend_from_slice(extra);
+        ar_triage(&args, dir.path())
+    };
+    let failed = send(&[]);
+    assert_eq!(failed.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&failed.stdout);
+    assert!(
+        text.contains("NOT sent") && text.contains("INV-2"),
+        "{text}"
+    );
+    assert!(outbox_files(&outbox).is_empty());
+
+    let pdfs = dir.path().join("invoices");
+    std::fs::create_dir_all(&pdfs).unwrap();
+    std::fs::write(pdfs.join("INV-2.pdf"), b"%PDF-1.4\n% invoice INV-2\n").unwrap();
+    let out = stdout(&send(&["--invoice-dir", pdfs.to_str().unwrap()]));
+    assert!(out.contains("1 sent, 0 failed"), "{out}");
+    let bytes = std::fs::read(&outbox_files(&outbox)[0]).unwrap();
+    let msg = sent_message(&bytes);
+    assert_eq!(msg.attachment_count(), 1);
+    assert_eq!(
+        msg.attachment(0).and_then(|a| a.attachment_name()),
+        Some("INV-2.pdf")
+    );
+
+    let store = Store::connect(&db).await.unwrap();
+    let kinds: Vec<String> = store
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.item == Some(id) && r.kind.starts_with("send"))
+        .map(|r| r.kind)
+        .collect();
+    assert_eq!(kinds, vec!["send_failed", "send"]);
+}
+
+/// The SMTP sink of `scripts/smtp-sink start` (aiosmtpd on 127.0.0.1:2525,
+/// storing what it accepts in a Maildir); skipped with a notice when it is
+/// not running, except in CI.
+fn smtp_sink() -> Option<std::path::PathBuf> {
+    use std::io::Write as _;
+    let up = std::net::TcpStream::connect_timeout(
+        &([127, 0, 0, 1], 2525).into(),
+        std::time::Duration::from_secs(2),
+    )
+    .is_ok();
+    if up {
+        return Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/smtp-sink/mail"));
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!(
+            "no SMTP sink on 127.0.0.1:2525 and CI=true: `scripts/smtp-sink start` must run before the tests"
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOTICE: skipping SMTP test: no SMTP sink on 127.0.0.1:2525 (run `scripts/smtp-sink start`)"
+    );
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved_drafts_go_out_over_smtp() {
+    let Some(sink) = smtp_sink() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let (store, db) = setup(dir.path()).await;
+    // A Message-ID no other run of this test shares, so the sink's Maildir
+    // (kept between runs) holds exactly one message for it.
+    let mid = format!(
+        "smtp-{}@acme.example",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    ingest(
+        &store,
+        &root,
+        "1",
+        eml(
+            &mid,
+            "Mon, 02 Nov 2026 11:00:00 +0000",
+            "Re: INV-1",
+            "We will pay INV-1 on 2026-11-10.",
+        ),
+    )
+    .await;
+    let id = store.items(&ItemFilter::default()).await.unwrap()[0].id;
+    store.close().await;
+    stdout(&ar_triage(
+        &[
+            "drafts",
+            "approve",
+            &id.to_string(),
+            "--by",
+            "kim",
+            "--db",
+            &db,
+        ],
+        dir.path(),
+    ));
+    let out = stdout(&ar_triage(
+        &[
+            "send",
+            "--smtp",
+            "smtp://127.0.0.1:2525",
+            "--from",
+            FROM,
+            "--db",
+            &db,
+        ],
+        dir.path(),
+    ));
+    assert!(out.contains("1 sent, 0 failed"), "{out}");
+    assert!(out.contains("SMTP 250"), "{out}");
+    let found: Vec<Vec<u8>> = outbox_files(&sink)
+        .into_iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|b| String::from_utf8_lossy(b).contains(&format!("In-Reply-To: <{mid}>")))
+        .collect();
+    assert_eq!(found.len(), 1, "the SMTP server received the draft once");
+    let msg = sent_message(&found[0]);
+    assert_eq!(msg.subject(), Some("Re: INV-1"));
+    assert!(msg.body_text(0).unwrap().contains("INV-1"));
 }

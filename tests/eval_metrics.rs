@@ -256,15 +256,15 @@ fn ece_puts_one_in_the_last_bin_and_perfect_scores_cost_nothing() {
 
 #[test]
 fn routing_worked_example() {
-    // Band (0.35, 0.65), six replies:
-    //   r1 gold {Y} pred {Y}     [0.1, 0.1, 0.1, 0.9]   → drafted, correct
-    //   r2 gold {A} pred {Y}     [0.2, 0.1, 0.1, 0.8]   → drafted, wrong
-    //   r3 gold {S,Y} pred {S,Y} [0.1, 0.1, 0.9, 0.9]   → human (scope_dispute)
-    //   r4 gold {Y} pred {Y}     [0.5, 0.1, 0.1, 0.9]   → human (0.5 inside the band)
-    //   r5 gold O pred O         [0.1, 0.1, 0.1, 0.1]   → human (empty set)
-    //   r6 gold {P} pred {P}     [0.35, 0.9, 0.1, 0.65] → drafted, correct (edges are outside)
+    // Band (0.40, 0.60), edges included, six replies decided by the rule table:
+    //   r1 gold {Y} pred {Y}     [0.1, 0.1, 0.1, 0.9]   → payment draft, correct
+    //   r2 gold {A} pred {Y}     [0.2, 0.1, 0.1, 0.8]   → payment draft, wrong
+    //   r3 gold {S,Y} pred {S,Y} [0.1, 0.1, 0.9, 0.9]   → partner (scope dispute)
+    //   r4 gold {Y} pred {Y}     [0.5, 0.1, 0.1, 0.9]   → collections (0.5 inside the band)
+    //   r5 gold O pred O         [0.1, 0.1, 0.1, 0.1]   → collections (a plain acknowledgement)
+    //   r6 gold {P} pred {P}     [0.35, 0.9, 0.1, 0.65] → PO draft, correct (outside the band)
     // drafted 3, correct 2 → draft precision 2/3, automation rate 3/6 = 0.5.
-    let band = (0.35, 0.65);
+    let band = (0.40, 0.60);
     let gold = vec![vec![Y], vec![A], vec![S, Y], vec![Y], vec![], vec![P]];
     let pred = vec![vec![Y], vec![Y], vec![S, Y], vec![Y], vec![], vec![P]];
     let scores = [
@@ -275,13 +275,47 @@ fn routing_worked_example() {
         [0.1, 0.1, 0.1, 0.1],
         [0.35, 0.9, 0.1, 0.65],
     ];
-    let drafted: Vec<bool> = pred
+    let bodies = [
+        "We will pay it on 30 November.",
+        "Waiting for Sam to approve, then we pay.",
+        "We pay on Friday but the 12 workshop hours were never agreed.",
+        "Paying next week.",
+        "Thanks, received.",
+        "Please reissue it against PO 4500123.",
+    ];
+    let data: Vec<LabelledReply> = bodies
+        .iter()
+        .zip(&gold)
+        .enumerate()
+        .map(|(i, (b, g))| LabelledReply {
+            reply: Reply {
+                id: format!("r{}", i + 1),
+                subject: "Re: Invoice reminder".into(),
+                from: "ap@client.example".into(),
+                body: b.to_string(),
+                date: None,
+            },
+            labels: g.clone(),
+            lang: None,
+            notes: None,
+        })
+        .collect();
+    let predictions: Vec<Prediction> = pred
         .iter()
         .zip(&scores)
-        .map(|(p, s)| metrics::would_draft(p, s, band))
+        .enumerate()
+        .map(|(i, (p, s))| Prediction {
+            id: format!("r{}", i + 1),
+            labels: p.clone(),
+            scores: Label::ALL.into_iter().map(|l| (l, s[l.index()])).collect(),
+            evidence: Default::default(),
+            facts: Default::default(),
+            model: "test".into(),
+        })
         .collect();
+    let drafted = ar_triage::eval::routed_to_draft(&data, &predictions, band);
     assert_eq!(drafted, vec![true, true, false, false, false, true]);
-    let r = metrics::routing(&gold, &pred, &scores, band);
+    let r = metrics::routing(&gold, &pred, &drafted);
     assert_eq!((r.total, r.drafted, r.drafted_correct), (6, 3, 2));
     close(r.draft_precision, 2.0 / 3.0);
     close(r.automation_rate, 0.5);
@@ -297,12 +331,12 @@ fn zero_division_cases_are_zero() {
         metrics::ece(&metrics::reliability_bins(&none, &[], 10)),
         0.0,
     );
-    let r = metrics::routing(&none, &none, &[], (0.35, 0.65));
+    let r = metrics::routing(&none, &none, &[]);
     close(r.draft_precision, 0.0);
     close(r.automation_rate, 0.0);
     // Nothing drafted: every reply is O, so precision is 0/0 := 0, automation 0/2 = 0.
     let others = vec![vec![], vec![]];
-    let r = metrics::routing(&others, &others, &[[0.1; 4], [0.1; 4]], (0.35, 0.65));
+    let r = metrics::routing(&others, &others, &[false, false]);
     assert_eq!(r.drafted, 0);
     close(r.draft_precision, 0.0);
     close(r.automation_rate, 0.0);
@@ -514,7 +548,7 @@ fn evaluate_scores_the_model_and_the_baseline() {
         report.dataset.languages,
         BTreeMap::from([("de".into(), 3), ("en".into(), 3)])
     );
-    assert_eq!(report.uncertainty_band, (0.35, 0.65));
+    assert_eq!(report.uncertainty_band, (0.40, 0.60));
 
     let m = &report.model;
     assert_eq!(m.name, "test-model");
@@ -542,8 +576,9 @@ fn evaluate_scores_the_model_and_the_baseline() {
     assert_eq!(m.confusion.counts[OTHER_INDEX][A.index()], 1);
     assert_eq!(m.reliability.iter().map(|b| b.count).sum::<u64>(), 24);
     close(m.ece, metrics::ece(&m.reliability));
-    // Routing, band (0.35, 0.65): r1 drafted and right; r2 (0.6) and r3 (0.4)
-    // are in the band; r4, r5 predict O; r6 drafted, wrong → 1/2 and 2/6.
+    // Routing by the rule table, band [0.40, 0.60]: r1 drafted and right; r2
+    // (0.6) and r3 (0.4) are in the band (edges included); r4 and r5 predict
+    // O and ask for nothing; r6 gets an approval draft, wrong → 1/2 and 2/6.
     assert_eq!((m.routing.drafted, m.routing.drafted_correct), (2, 1));
     close(m.routing.draft_precision, 0.5);
     close(m.routing.automation_rate, 2.0 / 6.0);

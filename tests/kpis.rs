@@ -29,6 +29,7 @@ fn invoice(number: &str, issued: &str, amount: &str, currency: &str, status: &st
         po_number: None,
         status: status.into(),
         reminder_message_ids: vec![],
+        paid_date: None,
     }
 }
 
@@ -55,6 +56,9 @@ fn item(
         queue: if route == "draft" { "drafts" } else { route }.into(),
         draft_state: state.map(str::to_string),
         edited,
+        // A reply about an invoice whose status is `payment_reported` was
+        // decided by that rule.
+        rule: None,
     }
 }
 
@@ -97,17 +101,20 @@ fn inputs() -> KpiInputs {
                 Some("approved"),
                 false,
             ),
-            // 24 h, approved after an edit.
-            item(
-                3,
-                "C",
-                &[Label::PaymentScheduled],
-                "2026-10-21",
-                Some("2026-10-22T00:00:00Z"),
-                "draft",
-                Some("approved"),
-                true,
-            ),
+            // 24 h, approved after an edit: the reply that reported C paid.
+            KpiItem {
+                rule: Some("payment_reported".into()),
+                ..item(
+                    3,
+                    "C",
+                    &[Label::PaymentScheduled],
+                    "2026-10-21",
+                    Some("2026-10-22T00:00:00Z"),
+                    "draft",
+                    Some("approved"),
+                    true,
+                )
+            },
             // 1 h, rejected.
             item(
                 4,
@@ -215,9 +222,11 @@ fn kpis_match_the_hand_computed_figures() {
         vec![("collections", 1), ("drafts", 1), ("partner", 1)]
     );
     // DSO over 30 days. USD: billed A+B+C+D = 10000; receivable A+B+C+E =
-    // 6500 (D is paid); reported C = 3000. DSO = 6500/10000*30 = 19.5;
-    // without reported = 3500/10000*30 = 10.5; effect 9.0.
-    // EUR: billed = receivable = reported = 1000: 30.0, 0.0, effect 30.0.
+    // 6500 (D is paid, no paid_date); reported C = 3000 (item 3, received
+    // in the window). DSO = 6500/10000*30 = 19.5; without reported =
+    // 3500/10000*30 = 10.5; effect 9.0.
+    // EUR: billed = receivable = 1000; F's report is known only from its
+    // status today, not as of 30 October: reported 0, DSO 30.0, effect 0.
     assert_eq!(k.dso.len(), 2);
     let eur = &k.dso[0];
     let usd = &k.dso[1];
@@ -233,7 +242,37 @@ fn kpis_match_the_hand_computed_figures() {
     assert!(close(usd.dso_without_reported_days.unwrap(), 10.5));
     assert!(close(usd.effect_days.unwrap(), 9.0));
     assert!(close(eur.dso_days.unwrap(), 30.0));
-    assert!(close(eur.effect_days.unwrap(), 30.0));
+    assert!(close(eur.reported, 0.0));
+    assert!(close(eur.effect_days.unwrap(), 0.0));
+}
+
+#[test]
+fn dso_counts_what_was_owed_at_the_end_of_the_window() {
+    let mut inputs = inputs();
+    // D's cash was posted on 5 November: still owed on 30 October.
+    inputs.invoices[3].paid_date = Some("2026-11-05".into());
+    let october = KpiWindow {
+        from: Some(day("2026-10-01")),
+        to: Some(day("2026-10-30")),
+    };
+    let k = compute_kpis(&inputs, october, day("2026-11-23"));
+    // USD receivable A+B+C+D+E = 10500, reported C = 3000:
+    // 10500/10000*30 = 31.5 and 7500/10000*30 = 22.5.
+    let usd = &k.dso[1];
+    assert!(close(usd.receivable, 10500.0));
+    assert!(close(usd.dso_days.unwrap(), 31.5));
+    assert!(close(usd.effect_days.unwrap(), 9.0));
+    // A window ending today: D is paid; F's status counts as reported.
+    let now = compute_kpis(&inputs, KpiWindow::default(), day("2026-11-23"));
+    assert!(close(now.dso[1].receivable, 6500.0));
+    assert!(close(now.dso[0].reported, 1000.0));
+    // Before the reply reporting C arrived, C was owed and not reported.
+    let before = KpiWindow {
+        from: Some(day("2026-10-01")),
+        to: Some(day("2026-10-20")),
+    };
+    let k = compute_kpis(&inputs, before, day("2026-11-23"));
+    assert!(close(k.dso[1].reported, 0.0));
 }
 
 #[test]

@@ -15,6 +15,7 @@ fn client(id: &str, domains: &[&str], contacts: &[&str]) -> Client {
         contacts: contacts.iter().map(|s| s.to_string()).collect(),
         partner: "Dana Reyes".into(),
         partner_email: "dana@ourfirm.example".into(),
+        language: None,
     }
 }
 
@@ -30,6 +31,7 @@ fn invoice(number: &str, client: &str, status: &str, reminders: &[&str]) -> Invo
         po_number: None,
         status: status.into(),
         reminder_message_ids: reminders.iter().map(|s| s.to_string()).collect(),
+        paid_date: None,
     }
 }
 
@@ -58,6 +60,7 @@ fn ledger() -> Ledger {
             invoice("INV-3002", "GLOBEX", "open", &["stmt-11@ourfirm.example"]),
             invoice("2026-0412", "INITECH", "open", &[]),
         ],
+        invoice_lines: Default::default(),
     }
 }
 

@@ -65,11 +65,17 @@ async fn store_at(path: &Path) -> Store {
         .await
         .unwrap();
     let ledger = demo().join("ledger");
-    let ledger = Ledger::load(
-        &ledger.join("clients.csv"),
-        &ledger.join("invoices.csv"),
-        Some(&ledger.join("engagements.csv")),
-    )
+    let (clients, invoices, engagements) = (
+        ledger.join("clients.csv"),
+        ledger.join("invoices.csv"),
+        ledger.join("engagements.csv"),
+    );
+    let ledger = Ledger::load(&ar_triage::ledger::LedgerFiles {
+        clients: &clients,
+        invoices: &invoices,
+        engagements: Some(&engagements),
+        invoice_lines: None,
+    })
     .unwrap();
     store.import_ledger(&ledger).await.unwrap();
     store

@@ -30,6 +30,7 @@ fn ledger() -> Ledger {
         clients: read_clients(CLIENTS.as_bytes(), "clients.csv").unwrap(),
         engagements: vec![],
         invoices: read_invoices(INVOICES.as_bytes(), "invoices.csv").unwrap(),
+        invoice_lines: Default::default(),
     }
 }
 

@@ -207,6 +207,7 @@ async fn drafts_actions_and_audit_tampering_on_postgres() {
             "invoices.csv",
         )
         .unwrap(),
+        invoice_lines: Default::default(),
     };
     pg.store.import_ledger(&ledger).await.unwrap();
     let root = dir.path().join("inbox");

@@ -1,5 +1,6 @@
-//! Drafts from templates: every template rendered over a table of cases,
-//! the fact-tracing test, threading, tone and template-injection safety.
+//! Drafts from templates: every template of every language rendered over a
+//! table of cases, the fact-tracing test, the draft's language, threading,
+//! tone and template-injection safety.
 
 // ---------------------------------------------------------------------------
 // Fixture: one client, engagement and invoice of the ledger, and a reply to
@@ -14,6 +15,7 @@ use common::*;
 use std::collections::{BTreeSet, HashSet};
 
 use ar_triage::classify::facts::{FactKind, find_facts, parse_email_date};
+use ar_triage::rules::lang::Lang;
 use ar_triage::rules::{Draft, TEMPLATE_NAMES, Tone};
 use regex::Regex;
 
@@ -158,10 +160,40 @@ fn inputs(w: &World) -> Inputs {
 
 /// Every date, amount, hours figure, PO and invoice number the draft states
 /// is an input fact, and every other number in it is written in an input.
+/// Facts are read in the draft's language and compared normalised (dates as
+/// `YYYY-MM-DD`), so `15. Dezember 2026` traces back to `2026-12-15`; every
+/// date fact the draft uses must itself read back as that one date, so a
+/// localised date the extractor cannot read fails here instead of slipping
+/// through as loose numbers.
 fn assert_traced(name: &str, w: &World, draft: &Draft) {
     let inputs = inputs(w);
+    let lang = draft.language.as_str();
+    for f in draft
+        .facts_used
+        .iter()
+        .filter(|f| f.name.ends_with("_date"))
+    {
+        let found = find_facts(&f.value, None, Some(lang));
+        assert!(
+            found.len() == 1
+                && found[0].kind == FactKind::Date
+                && (found[0].start, found[0].end) == (0, f.value.chars().count()),
+            "{name} [{lang}]: {} = {:?} does not read back as one date: {found:?}",
+            f.name,
+            f.value
+        );
+        assert!(
+            inputs
+                .facts
+                .contains(&(FactKind::Date, found[0].value.clone())),
+            "{name} [{lang}]: {} = {:?} ({}) is not an input date",
+            f.name,
+            f.value,
+            found[0].value
+        );
+    }
     for text in [&draft.body, &draft.subject] {
-        let found = find_facts(text, None, Some("en"));
+        let found = find_facts(text, None, Some(lang));
         assert!(
             !found.is_empty() || text == &draft.subject,
             "{name}: the body states no fact at all:\n{text}"
@@ -177,7 +209,7 @@ fn assert_traced(name: &str, w: &World, draft: &Draft) {
             };
             assert!(
                 known,
-                "{name}: {:?} {} is not in the inputs\n{text}",
+                "{name} [{lang}]: {:?} {} is not in the inputs\n{text}",
                 f.kind, f.value
             );
             if f.kind == FactKind::Date {
@@ -190,7 +222,7 @@ fn assert_traced(name: &str, w: &World, draft: &Draft) {
         for n in number_tokens(&rest) {
             assert!(
                 inputs.numbers.contains(&n),
-                "{name}: number {n} is not in the inputs\n{text}"
+                "{name} [{lang}]: number {n} is not in the inputs\n{text}"
             );
         }
     }
@@ -198,44 +230,51 @@ fn assert_traced(name: &str, w: &World, draft: &Draft) {
 
 #[test]
 fn every_template_renders_and_states_only_input_facts() {
-    let mut rendered = BTreeSet::new();
-    for (name, w) in cases() {
-        let d = w.decide();
-        let draft = d
-            .draft
-            .unwrap_or_else(|| panic!("{name}: no draft ({}: {})", d.rule, d.reason));
-        assert_traced(name, &w, &draft);
-        for f in &draft.facts_used {
-            assert!(
-                draft.body.contains(&f.value),
-                "{name}: fact {} = {:?} not in the body",
-                f.name,
-                f.value
+    for lang in Lang::ALL {
+        let mut rendered = BTreeSet::new();
+        for (name, mut w) in cases() {
+            w.client.language = Some(lang.code().to_string());
+            let d = w.decide();
+            let draft = d
+                .draft
+                .unwrap_or_else(|| panic!("{name} [{lang}]: no draft ({}: {})", d.rule, d.reason));
+            assert_eq!(draft.language, lang.code(), "{name}");
+            assert_traced(name, &w, &draft);
+            for f in &draft.facts_used {
+                assert!(
+                    draft.body.contains(&f.value),
+                    "{name} [{lang}]: fact {} = {:?} not in the body",
+                    f.name,
+                    f.value
+                );
+                assert!(
+                    ["ledger:", "reply:", "config:", "sow:", "change_order:"]
+                        .iter()
+                        .any(|p| f.source.starts_with(p)),
+                    "{name} [{lang}]: fact {} has source {:?}",
+                    f.name,
+                    f.source
+                );
+            }
+            let names: BTreeSet<&str> = draft.facts_used.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(
+                names.len(),
+                draft.facts_used.len(),
+                "{name} [{lang}]: facts listed once"
             );
             assert!(
-                ["ledger:", "reply:", "config:", "sow:", "change_order:"]
-                    .iter()
-                    .any(|p| f.source.starts_with(p)),
-                "{name}: fact {} has source {:?}",
-                f.name,
-                f.source
+                !draft.body.contains("{{") && !draft.body.contains("{%"),
+                "{name} [{lang}]: template syntax left"
             );
+            rendered.extend(draft.templates.clone());
         }
-        let names: BTreeSet<&str> = draft.facts_used.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(
-            names.len(),
-            draft.facts_used.len(),
-            "{name}: facts listed once"
-        );
+        let all: BTreeSet<String> = TEMPLATE_NAMES.iter().map(|s| s.to_string()).collect();
+        let missing: Vec<&String> = all.difference(&rendered).collect();
         assert!(
-            !draft.body.contains("{{") && !draft.body.contains("{%"),
-            "{name}: template syntax left"
+            missing.is_empty(),
+            "[{lang}] templates never rendered: {missing:?}"
         );
-        rendered.extend(draft.templates.clone());
     }
-    let all: BTreeSet<String> = TEMPLATE_NAMES.iter().map(|s| s.to_string()).collect();
-    let missing: Vec<&String> = all.difference(&rendered).collect();
-    assert!(missing.is_empty(), "templates never rendered: {missing:?}");
 }
 
 /// A draft for one reply of the table.
@@ -428,4 +467,167 @@ fn bank_details_are_quoted_from_the_configuration() {
     let remit = w.cfg.remit_to.clone().expect("configured");
     assert!(d.body.contains(&remit), "{}", d.body);
     assert_eq!(fact(&d, "remit_to").1, "config:remit_to");
+}
+
+// ---------------------------------------------------------------------------
+// The draft's language: ledger, then the client's own text, then English.
+// ---------------------------------------------------------------------------
+
+/// An approval reply in each language, and how the draft to it opens.
+const REPLIES: [(Lang, &str, &str); 6] = [
+    (
+        Lang::En,
+        "It is sitting with our CFO for sign-off.",
+        "Dear Maria Lopez,\n\nThank you for your reply about invoice INV-2031.",
+    ),
+    (
+        Lang::De,
+        "Die Rechnung liegt noch bei unserem CFO zur Freigabe.",
+        "Guten Tag Maria Lopez,\n\nvielen Dank für Ihre Antwort zur Rechnung INV-2031.",
+    ),
+    (
+        Lang::Fr,
+        "La facture est en attente de validation par notre directeur financier.",
+        "Bonjour Maria Lopez,\n\nNous vous remercions de votre réponse concernant la facture INV-2031.",
+    ),
+    (
+        Lang::Es,
+        "La factura está pendiente de aprobación por parte de nuestro director financiero.",
+        "Buenos días, Maria Lopez:\n\nLe agradecemos su respuesta sobre la factura INV-2031.",
+    ),
+    (
+        Lang::Nl,
+        "De factuur ligt nog ter goedkeuring bij onze financieel directeur.",
+        "Geachte Maria Lopez,\n\nHartelijk dank voor uw reactie over factuur INV-2031.",
+    ),
+    (
+        Lang::Pt,
+        "A fatura ainda aguarda aprovação do nosso diretor financeiro.",
+        "Bom dia, Maria Lopez,\n\nAgradecemos a sua resposta relativa à fatura INV-2031.",
+    ),
+];
+
+#[test]
+fn a_reply_gets_a_draft_in_its_language() {
+    for (lang, body, opening) in REPLIES {
+        let w = World::new(body).label(Label::ApprovalPending, 0.95);
+        let d = w.decide().draft.expect("draft");
+        assert_eq!(d.language, lang.code(), "{body}");
+        assert!(d.body.starts_with(opening), "[{lang}]\n{}", d.body);
+        assert_eq!(
+            d.templates,
+            [
+                "greeting_named",
+                "opening_friendly",
+                "approval_pending",
+                "closing_friendly"
+            ],
+            "[{lang}] template names stay bare"
+        );
+        let json = serde_json::to_value(&d).expect("serialises");
+        assert_eq!(json["language"], lang.code());
+    }
+}
+
+#[test]
+fn the_ledger_language_overrides_detection() {
+    let german = REPLIES[1].1;
+    for (ledger, want) in [
+        (Some("fr"), "fr"),
+        (Some("NL"), "nl"),
+        (Some("pt-BR"), "pt"),
+        (Some("en"), "en"),
+        (Some("it"), "en"),
+        (Some(""), "de"),
+        (None, "de"),
+    ] {
+        let mut w = World::new(german).label(Label::ApprovalPending, 0.95);
+        w.client.language = ledger.map(str::to_string);
+        let d = w.decide().draft.expect("draft");
+        assert_eq!(d.language, want, "ledger {ledger:?}");
+    }
+}
+
+/// Our reminder quoted under the client's answer is ours, not the client's:
+/// only the client's own lines decide.
+#[test]
+fn the_quoted_reminder_does_not_decide_the_language() {
+    let english = "Thanks, this is with our CFO for approval.";
+    let body = format!(
+        "{english}\n\n\
+         Am 20.11.2026 um 09:12 schrieb Accounts Receivable <ar@ourfirm.example>:\n\
+         > Sehr geehrte Damen und Herren,\n\
+         > die Rechnung INV-2031 über USD 8,400.00 war am 10. November 2026 fällig.\n\
+         > Wir bitten Sie, die Zahlung zu veranlassen.\n\
+         > Mit freundlichen Grüßen\n\
+         > Accounts Receivable\n"
+    );
+    let w = World::new(&body).label_with(Label::ApprovalPending, english);
+    let d = w.decide().draft.expect("draft");
+    assert_eq!(d.language, "en", "{}", d.body);
+    assert!(d.body.starts_with("Dear Maria Lopez,"), "{}", d.body);
+
+    let german = "Danke, die Rechnung liegt noch bei unserem CFO zur Freigabe.";
+    let body = format!(
+        "{german}\n\n\
+         On 20 Nov 2026, at 09:12, Accounts Receivable <ar@ourfirm.example> wrote:\n\
+         > Dear Maria Lopez,\n\
+         > Invoice INV-2031 for USD 8,400.00 fell due on 10 November 2026 and remains unpaid.\n\
+         > We would be grateful if you could arrange payment this week.\n\
+         > Kind regards,\n\
+         > Accounts Receivable\n"
+    );
+    let w = World::new(&body).label_with(Label::ApprovalPending, german);
+    let d = w.decide().draft.expect("draft");
+    assert_eq!(d.language, "de", "{}", d.body);
+}
+
+#[test]
+fn a_reply_too_short_to_tell_gets_english() {
+    for body in ["OK", "Noted.", "INV-2031: ok"] {
+        let w = World::new(body).label(Label::ApprovalPending, 0.95);
+        let d = w.decide().draft.expect("draft");
+        assert_eq!(d.language, "en", "{body:?}");
+    }
+}
+
+#[test]
+fn dates_are_written_in_the_drafts_language() {
+    let want = [
+        (Lang::En, "which fell due on 10 November 2026."),
+        (Lang::De, "die am 10. November 2026 fällig war."),
+        (Lang::Fr, "arrivée à échéance le 10 novembre 2026."),
+        (Lang::Es, "que venció el 10 de noviembre de 2026."),
+        (Lang::Nl, "die op 10 november 2026 is vervallen."),
+        (Lang::Pt, "vencida em 10 de novembro de 2026."),
+    ];
+    for (lang, text) in want {
+        let (mut w, _) = draft_of("40 days past due");
+        w.client.language = Some(lang.code().to_string());
+        let d = w.decide().draft.expect("draft");
+        assert_eq!(d.tone, Tone::Firm);
+        assert!(d.body.contains(text), "[{lang}]\n{}", d.body);
+        assert_eq!(fact(&d, "due_date").1, "ledger:invoice.due_date");
+    }
+    let (mut w, _) = draft_of("payment run on the 15th");
+    w.client.language = Some("es".to_string());
+    let d = w.decide().draft.expect("draft");
+    assert_eq!(fact(&d, "promise_date").0, "15 de diciembre de 2026");
+    assert!(
+        d.body.contains(
+            "correspondiente a la factura INV-2031, previsto para el 15 de diciembre de 2026"
+        ),
+        "{}",
+        d.body
+    );
+}
+
+#[test]
+fn stored_drafts_without_a_language_read_as_english() {
+    let (_, d) = draft_of("approval, friendly");
+    let mut json = serde_json::to_value(&d).expect("serialises");
+    json.as_object_mut().expect("object").remove("language");
+    let back: Draft = serde_json::from_value(json).expect("deserialises");
+    assert_eq!(back.language, "en");
+    assert_eq!(back, d);
 }

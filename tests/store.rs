@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use ar_triage::domain::{
-    Attachment, AttachmentFacts, AttachmentKind, Client, Engagement, Facts, Invoice, Label,
-    SourcedFact,
+    Attachment, AttachmentFacts, AttachmentKind, Client, Engagement, Facts, Invoice, InvoiceLine,
+    Label, SourcedFact,
 };
 use ar_triage::ingest::{Checkpoint, RawMessage};
 use ar_triage::ledger::Ledger;
@@ -106,6 +106,7 @@ fn ledger_v1() -> Ledger {
                 contacts: vec!["ap@acme.example".into()],
                 partner: "Dana".into(),
                 partner_email: "dana@ourfirm.example".into(),
+                language: Some("de".into()),
             },
             Client {
                 id: "C-2".into(),
@@ -114,6 +115,7 @@ fn ledger_v1() -> Ledger {
                 contacts: vec![],
                 partner: "Sam".into(),
                 partner_email: "sam@ourfirm.example".into(),
+                language: None,
             },
         ],
         engagements: vec![Engagement {
@@ -144,6 +146,7 @@ fn ledger_v1() -> Ledger {
                     "r1@ourfirm.example".into(),
                     "r2@ourfirm.example".into(),
                 ],
+                paid_date: None,
             },
             Invoice {
                 number: "INV-2".into(),
@@ -156,8 +159,30 @@ fn ledger_v1() -> Ledger {
                 po_number: None,
                 status: "open".into(),
                 reminder_message_ids: vec![],
+                paid_date: None,
             },
         ],
+        invoice_lines: [(
+            "INV-1".to_string(),
+            vec![
+                InvoiceLine {
+                    description: "ERP configuration".into(),
+                    role: Some("Senior Consultant".into()),
+                    hours: Some("40".into()),
+                    unit: Some("hour".into()),
+                    rate: Some("150.00 USD".into()),
+                    amount: Some("6000.00 USD".into()),
+                    source: "ledger:invoice_lines.csv line 2".into(),
+                },
+                InvoiceLine {
+                    description: "Travel".into(),
+                    amount: Some("2400.00 USD".into()),
+                    source: "ledger:invoice_lines.csv line 3".into(),
+                    ..InvoiceLine::default()
+                },
+            ],
+        )]
+        .into(),
     }
 }
 
@@ -169,9 +194,10 @@ async fn ledger_import_upserts_by_id(store: &Store) {
             counts.clients,
             counts.engagements,
             counts.invoices,
-            counts.reminders
+            counts.reminders,
+            counts.invoice_lines
         ),
-        (2, 1, 2, 2)
+        (2, 1, 2, 2, 2)
     );
     assert_eq!(store.load_ledger().await.unwrap(), v1);
 
@@ -192,12 +218,15 @@ async fn ledger_import_upserts_by_id(store: &Store) {
         clients: vec![c1.clone()],
         engagements: vec![],
         invoices: vec![inv1.clone(), inv3.clone()],
+        invoice_lines: Default::default(),
     };
     store.import_ledger(&v2).await.unwrap();
     let got = store.load_ledger().await.unwrap();
     assert_eq!(got.clients, vec![c1, v1.clients[1].clone()]);
     assert_eq!(got.engagements, v1.engagements);
     assert_eq!(got.invoices, vec![inv1, v1.invoices[1].clone(), inv3]);
+    // An import without lines leaves the lines on record.
+    assert_eq!(got.invoice_lines, v1.invoice_lines);
 }
 
 async fn same_message_twice_is_stored_once(store: &Store) {

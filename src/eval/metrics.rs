@@ -291,17 +291,7 @@ pub fn confusion(gold: &[Vec<Label>], pred: &[Vec<Label>]) -> [[u64; N_CLASSES];
     table
 }
 
-/// Routing proxy used until the rules module exists: a reply is answered with
-/// a drafted reply when its predicted set is non-empty, does not contain
-/// `scope_dispute`, and no label's score lies strictly inside the uncertainty
-/// band `(low, high)`. Everything else goes to a human.
-pub fn would_draft(pred: &[Label], scores: &[f32; 4], band: (f32, f32)) -> bool {
-    !pred.is_empty()
-        && !pred.contains(&Label::ScopeDispute)
-        && scores.iter().all(|&s| !(s > band.0 && s < band.1))
-}
-
-/// The spec's routing metrics under the [`would_draft`] proxy.
+/// The spec's routing metrics, given which replies the rules answer with a draft.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoutingMetrics {
     /// Replies scored.
@@ -316,16 +306,13 @@ pub struct RoutingMetrics {
     pub automation_rate: f64,
 }
 
-/// Draft precision and automation rate under the [`would_draft`] proxy.
+/// Draft precision and automation rate: `drafted[i]` says whether reply
+/// `i` is answered with a draft without a person (the eval decides it with
+/// the rule table).
 ///
 /// # Panics
 /// When the three slices differ in length.
-pub fn routing(
-    gold: &[Vec<Label>],
-    pred: &[Vec<Label>],
-    scores: &[[f32; 4]],
-    band: (f32, f32),
-) -> RoutingMetrics {
+pub fn routing(gold: &[Vec<Label>], pred: &[Vec<Label>], drafted: &[bool]) -> RoutingMetrics {
     assert_eq!(
         gold.len(),
         pred.len(),
@@ -333,15 +320,15 @@ pub fn routing(
     );
     assert_eq!(
         pred.len(),
-        scores.len(),
-        "predicted sets and score rows differ in count"
+        drafted.len(),
+        "predicted sets and routing decisions differ in count"
     );
     let mut m = RoutingMetrics {
         total: gold.len() as u64,
         ..RoutingMetrics::default()
     };
-    for ((g, p), s) in gold.iter().zip(pred).zip(scores) {
-        if would_draft(p, s, band) {
+    for ((g, p), &d) in gold.iter().zip(pred).zip(drafted) {
+        if d {
             m.drafted += 1;
             m.drafted_correct += u64::from(same_set(g, p));
         }

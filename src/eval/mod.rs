@@ -38,8 +38,9 @@ pub const EXCERPT_CHARS: usize = 200;
 /// Settings of one evaluation run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalOptions {
-    /// Open interval of scores that count as uncertain for the routing proxy:
-    /// a reply with any label score strictly inside it goes to a human.
+    /// Scores that count as uncertain for routing (edges included, as in
+    /// [`crate::rules::RuleConfig::uncertainty_band`]): a reply with any
+    /// label score inside it goes to a human.
     pub uncertainty_band: (f32, f32),
     /// Name of the evaluated model, shown in the report.
     pub model_name: String,
@@ -48,10 +49,10 @@ pub struct EvalOptions {
 }
 
 impl Default for EvalOptions {
-    /// Band (0.35, 0.65), model name `model`, empty data path.
+    /// Band (0.40, 0.60) as the rule table's default, model name `model`, empty data path.
     fn default() -> Self {
         Self {
-            uncertainty_band: (0.35, 0.65),
+            uncertainty_band: (0.40, 0.60),
             model_name: "model".to_string(),
             data_path: String::new(),
         }
@@ -131,7 +132,7 @@ pub struct EvalReport {
     pub generated_at: String,
     /// What was evaluated on.
     pub dataset: DatasetInfo,
-    /// The uncertainty band used by the routing proxy.
+    /// The uncertainty band used for routing.
     pub uncertainty_band: (f32, f32),
     /// The evaluated model.
     pub model: SystemMetrics,
@@ -174,8 +175,8 @@ pub struct SystemMetrics {
     pub per_language_macro_f1: BTreeMap<String, f64>,
     /// Label co-occurrence confusion table.
     pub confusion: ConfusionTable,
-    /// Draft precision and automation rate under the routing proxy
-    /// ([`metrics::would_draft`]).
+    /// Draft precision and automation rate under the real rule table
+    /// ([`routed_to_draft`]).
     pub routing: RoutingMetrics,
 }
 
@@ -359,6 +360,79 @@ fn score_rows(predictions: &[Prediction]) -> Result<Vec<[f32; 4]>, EvalError> {
         .collect()
 }
 
+/// Whether the rule table ([`crate::rules::decide`]) answers each reply
+/// with a draft, given its prediction. A labelled set has no ledger, so each
+/// reply is decided as if it answered our reminder for an ordinary invoice:
+/// open, 10 days past due, below the high-value threshold, its client owned
+/// by a partner. What the rules then decide depends only on the reply and
+/// its labels, scores, evidence and facts — as it does in production for
+/// most invoices.
+pub fn routed_to_draft(
+    data: &[LabelledReply],
+    predictions: &[Prediction],
+    band: (f32, f32),
+) -> Vec<bool> {
+    use crate::domain::{Client, Engagement, Invoice, ParsedMessage};
+    use crate::rules::{Case, Route, RuleConfig, decide};
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+    let cfg = RuleConfig {
+        uncertainty_band: band,
+        ..RuleConfig::default()
+    };
+    let client = Client {
+        id: "EVAL".into(),
+        name: "Evaluation client".into(),
+        domains: Vec::new(),
+        contacts: Vec::new(),
+        partner: "Engagement Partner".into(),
+        partner_email: "partner@ourfirm.example".into(),
+        language: None,
+    };
+    let engagement = Engagement {
+        id: "EVAL-E".into(),
+        client_id: client.id.clone(),
+        name: "Evaluation engagement".into(),
+        partner: client.partner.clone(),
+        partner_email: client.partner_email.clone(),
+        po_number: None,
+        hours_cap: None,
+        rate_card: Vec::new(),
+    };
+    let invoice = Invoice {
+        number: "EVAL-1".into(),
+        client_id: client.id.clone(),
+        engagement_id: Some(engagement.id.clone()),
+        issue_date: (today - chrono::Days::new(40)).to_string(),
+        due_date: (today - chrono::Days::new(10)).to_string(),
+        amount: "1000.00".into(),
+        currency: "USD".into(),
+        po_number: None,
+        status: "open".into(),
+        reminder_message_ids: Vec::new(),
+        paid_date: None,
+    };
+    data.iter()
+        .zip(predictions)
+        .map(|(reply, prediction)| {
+            let message = ParsedMessage {
+                from: Some(reply.reply.from.clone()),
+                subject: reply.reply.subject.clone(),
+                date: reply.reply.date.clone(),
+                body: reply.reply.body.clone(),
+                ..ParsedMessage::default()
+            };
+            let case = Case {
+                prediction: Some(prediction),
+                client: Some(&client),
+                engagement: Some(&engagement),
+                invoice: Some(&invoice),
+                ..Case::new(&message, today)
+            };
+            decide(&case, &cfg).route == Route::Draft
+        })
+        .collect()
+}
+
 /// All metrics of one system, from already validated inputs.
 fn score_system(
     name: &str,
@@ -403,7 +477,11 @@ fn score_system(
                 .map(|row| row.to_vec())
                 .collect(),
         },
-        routing: metrics::routing(&gold, &pred, scores, opts.uncertainty_band),
+        routing: metrics::routing(
+            &gold,
+            &pred,
+            &routed_to_draft(data, predictions, opts.uncertainty_band),
+        ),
     }
 }
 

@@ -426,9 +426,9 @@ Uncertainty band {{ band }}. Generated {{ generated_at }}.</p>
 <tr><th class="name">metric</th><th class="model">{{ model_name }}</th><th class="baseline">{{ baseline_name }}</th><th class="name">what it means</th></tr>
 {% for row in headline %}<tr><td class="name">{{ row.name }}</td><td>{{ row.model }}</td><td>{{ row.baseline }}</td><td class="help">{{ row.help }}</td></tr>
 {% endfor %}</table>
-<p class="note">Routing is a proxy until the rules module exists: a reply gets a drafted answer when its
-predicted set is non-empty, has no <code>scope_dispute</code>, and no label score lies strictly inside the
-uncertainty band. Draft precision = drafted replies whose predicted set equals the gold set / drafted;
+<p class="note">Routing runs the service's rule table on each reply and its prediction, as if the reply answered
+our reminder for an ordinary open invoice (10 days past due, below the high-value threshold, partner on record);
+a reply with a label score inside the uncertainty band (edges included) goes to a person. Draft precision = drafted replies whose predicted set equals the gold set / drafted;
 automation rate = drafted / all replies. Undefined ratios (nothing predicted, nothing drafted) count as 0.</p>
 
 <h2>Per label</h2>

@@ -2,13 +2,28 @@
 //!
 //! A draft is a greeting, an opening in the chosen [`Tone`], one section per
 //! label or request the reply raises, and a closing, each a template of
-//! `src/rules/templates/`. The rules choose the templates; templates hold no
-//! logic, so the variables a template names ([`minijinja::Template::undeclared_variables`])
+//! `src/rules/templates/<lang>/`. The rules choose the templates; templates
+//! hold no logic, so the variables a template names ([`minijinja::Template::undeclared_variables`])
 //! are exactly the facts the draft states, and each is looked up in a bag of
 //! facts with their sources ([`FactUse`]): the ledger, the reply, the SOW
 //! facts or the configuration. A variable missing from the bag is an error,
 //! never an empty string (undefined variables are strict), and a fact the
 //! reply did not give selects a template that asks for it instead.
+//!
+//! **Languages.** Every template exists in English, German, French, Spanish,
+//! Dutch and Portuguese (`templates/en/`, `de/`, `fr/`, `es/`, `nl/`, `pt/`,
+//! all embedded at build time; a missing file is a build error). Each
+//! language's template states exactly the facts of the English one — the
+//! same variables — worded as a native accounts-receivable clerk writes them,
+//! with the formal address (Sie, vous, usted, u, the formal third person in
+//! Portuguese) in every tone. The draft's language is the client's ledger
+//! language, else the language of the client's own text in the reply, else
+//! English ([`super::lang::choose`]); it is recorded on
+//! [`Draft::language`], while [`Draft::templates`] keeps the bare template
+//! names. Dates are written in the draft's language (`15. Dezember 2026`,
+//! [`Lang::format_date`]), so a fact's value is the text the draft shows;
+//! money keeps its one form (`USD 8,400.00`) everywhere, and the config's
+//! `sender_name` and `remit_to` are quoted as configured.
 //!
 //! Drafts are plain text: nothing is HTML-escaped. Reply-derived values are
 //! passed to templates as values, never as template source, so `{{ … }}` in
@@ -16,9 +31,9 @@
 //! become spaces.
 //!
 //! Threading: the subject gets one `Re: ` unless it already starts with a
-//! reply prefix (`Re:`, `RE:`, `AW:`, `SV:`, `Antw:`, `RES:`, …);
-//! `In-Reply-To` is the reply's Message-ID and `References` its References
-//! (or In-Reply-To) followed by its Message-ID.
+//! reply prefix (`Re:`, `RE:`, `AW:`, `SV:`, `Antw:`, `RES:`, …), whatever
+//! the draft's language; `In-Reply-To` is the reply's Message-ID and
+//! `References` its References (or In-Reply-To) followed by its Message-ID.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -28,6 +43,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::lang::{self, Lang};
 use super::route::{Analysis, ContactFinding, PoFinding, Rule};
 use super::signals::one_line;
 use super::{Case, FactUse, Route, RuleConfig, Tone};
@@ -48,8 +64,14 @@ pub struct Draft {
     pub references: Vec<String>,
     /// Every fact the body states, with its source.
     pub facts_used: Vec<FactUse>,
-    /// The templates rendered, in order (greeting, opening, sections, closing).
+    /// The templates rendered, in order (greeting, opening, sections,
+    /// closing), by name (`po_new`); [`Draft::language`] says which
+    /// language's set.
     pub templates: Vec<String>,
+    /// The language it is written in, an ISO 639-1 code (`de`; see
+    /// [`super::lang`]). Drafts stored before languages existed read as `en`.
+    #[serde(default = "english")]
+    pub language: String,
     /// The tone it is written in.
     pub tone: Tone,
     /// Invoice numbers whose PDF goes with the draft (invoice-copy requests).
@@ -58,80 +80,35 @@ pub struct Draft {
     pub auto_send: bool,
 }
 
-/// Template sources, embedded at build time.
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "greeting_named",
-        include_str!("templates/greeting_named.j2"),
-    ),
-    (
-        "greeting_plain",
-        include_str!("templates/greeting_plain.j2"),
-    ),
-    (
-        "opening_friendly",
-        include_str!("templates/opening_friendly.j2"),
-    ),
-    ("opening_firm", include_str!("templates/opening_firm.j2")),
-    (
-        "opening_formal",
-        include_str!("templates/opening_formal.j2"),
-    ),
-    (
-        "closing_friendly",
-        include_str!("templates/closing_friendly.j2"),
-    ),
-    ("closing_firm", include_str!("templates/closing_firm.j2")),
-    (
-        "closing_formal",
-        include_str!("templates/closing_formal.j2"),
-    ),
-    (
-        "dispute_holding",
-        include_str!("templates/dispute_holding.j2"),
-    ),
-    ("po_new", include_str!("templates/po_new.j2")),
-    ("po_missing", include_str!("templates/po_missing.j2")),
-    ("po_exhausted", include_str!("templates/po_exhausted.j2")),
-    (
-        "approval_pending",
-        include_str!("templates/approval_pending.j2"),
-    ),
-    (
-        "approval_dated",
-        include_str!("templates/approval_dated.j2"),
-    ),
-    (
-        "payment_scheduled",
-        include_str!("templates/payment_scheduled.j2"),
-    ),
-    (
-        "payment_ask_date",
-        include_str!("templates/payment_ask_date.j2"),
-    ),
-    (
-        "payment_ask_amount",
-        include_str!("templates/payment_ask_amount.j2"),
-    ),
-    (
-        "payment_ask_both",
-        include_str!("templates/payment_ask_both.j2"),
-    ),
-    (
-        "payment_reported",
-        include_str!("templates/payment_reported.j2"),
-    ),
-    ("invoice_copy", include_str!("templates/invoice_copy.j2")),
-    (
-        "contact_change",
-        include_str!("templates/contact_change.j2"),
-    ),
-    ("contact_ask", include_str!("templates/contact_ask.j2")),
-    ("bank_details", include_str!("templates/bank_details.j2")),
-];
+/// Declares [`TEMPLATE_NAMES`] and embeds every template of every language
+/// at build time: a template missing from a language's folder is a build
+/// error.
+macro_rules! templates {
+    (@lang $lang:literal; $($name:literal),*) => {
+        [$((
+            concat!($lang, "/", $name),
+            include_str!(concat!("templates/", $lang, "/", $name, ".j2")),
+        )),*]
+    };
+    ($($name:literal),* $(,)?) => {
+        /// The names of every draft template, for tests and documentation;
+        /// each language of [`Lang::ALL`] has all of them.
+        pub const TEMPLATE_NAMES: [&str; 23] = [$($name),*];
 
-/// The names of every draft template, for tests and documentation.
-pub const TEMPLATE_NAMES: [&str; 23] = [
+        /// Template sources per language, in the order of [`Lang::ALL`]:
+        /// (`<lang>/<name>`, source).
+        const TEMPLATES: [[(&str, &str); 23]; 6] = [
+            templates!(@lang "en"; $($name),*),
+            templates!(@lang "de"; $($name),*),
+            templates!(@lang "fr"; $($name),*),
+            templates!(@lang "es"; $($name),*),
+            templates!(@lang "nl"; $($name),*),
+            templates!(@lang "pt"; $($name),*),
+        ];
+    };
+}
+
+templates!(
     "greeting_named",
     "greeting_plain",
     "opening_friendly",
@@ -155,16 +132,22 @@ pub const TEMPLATE_NAMES: [&str; 23] = [
     "contact_change",
     "contact_ask",
     "bank_details",
-];
+);
 
-/// The template environment: plain text, strict about undefined variables.
+/// The environment's key of template `name` in `lang`: `de/po_new`.
+fn template_key(lang: Lang, name: &str) -> String {
+    format!("{}/{name}", lang.code())
+}
+
+/// The template environment: plain text, strict about undefined variables,
+/// every template under its `<lang>/<name>` key.
 static ENV: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .map_err(|e| format!("template {name}: {e}"))?;
+    for (key, source) in TEMPLATES.iter().flatten() {
+        env.add_template(key, source)
+            .map_err(|e| format!("template {key}: {e}"))?;
     }
     Ok(env)
 });
@@ -308,7 +291,9 @@ pub(crate) fn compose(
     rule: &Rule,
 ) -> Result<Draft, String> {
     let env = ENV.as_ref().map_err(Clone::clone)?;
-    let bag = fact_bag(case, cfg, a, sections);
+    let msg = case.message;
+    let language = lang::choose(case.client, &msg.body, msg.from.as_deref()).lang;
+    let bag = fact_bag(case, cfg, a, sections, language);
     let chasing = rule.route != Route::Partner && sections.iter().any(Section::chases);
     let mut tone = if chasing { a.tone() } else { Tone::Friendly };
     if tone != Tone::Friendly
@@ -333,15 +318,16 @@ pub(crate) fn compose(
     let mut parts = Vec::with_capacity(names.len());
     let mut used: Vec<FactUse> = Vec::new();
     for name in &names {
+        let key = template_key(language, name);
         let tmpl = env
-            .get_template(name)
-            .map_err(|e| format!("template {name}: {e}"))?;
+            .get_template(&key)
+            .map_err(|e| format!("template {key}: {e}"))?;
         let vars: BTreeSet<String> = tmpl.undeclared_variables(false).into_iter().collect();
         let mut ctx = BTreeMap::new();
         for var in &vars {
             let fact = bag
                 .get(var.as_str())
-                .ok_or_else(|| format!("template {name} needs the fact {var}, which is missing"))?;
+                .ok_or_else(|| format!("template {key} needs the fact {var}, which is missing"))?;
             ctx.insert(var.clone(), fact.value.clone());
             if !used.iter().any(|u| u.name == fact.name) {
                 used.push(fact.clone());
@@ -349,12 +335,11 @@ pub(crate) fn compose(
         }
         let text = tmpl
             .render(&ctx)
-            .map_err(|e| format!("template {name}: {e}"))?;
+            .map_err(|e| format!("template {key}: {e}"))?;
         parts.push(text.trim().to_string());
     }
     let mut body = parts.join("\n\n");
     body.push('\n');
-    let msg = case.message;
     let (in_reply_to, references) = threading(msg);
     Ok(Draft {
         to: msg.from.as_deref().map(one_line).filter(|s| !s.is_empty()),
@@ -364,6 +349,7 @@ pub(crate) fn compose(
         references,
         facts_used: used,
         templates: names.iter().map(|n| n.to_string()).collect(),
+        language: language.code().to_string(),
         tone,
         attach_invoices: if sections.contains(&Section::InvoiceCopy) {
             case.invoice
@@ -376,12 +362,14 @@ pub(crate) fn compose(
     })
 }
 
-/// Every fact a template may state, by template variable name.
+/// Every fact a template may state, by template variable name, with dates
+/// written in `lang`.
 fn fact_bag(
     case: &Case<'_>,
     cfg: &RuleConfig,
     a: &Analysis,
     sections: &[Section],
+    lang: Lang,
 ) -> BTreeMap<&'static str, FactUse> {
     let mut bag = BTreeMap::new();
     let mut put = |name: &'static str, value: String, source: String| {
@@ -404,12 +392,12 @@ fn fact_bag(
         );
         put(
             "due_date",
-            render_ledger_date(&inv.due_date),
+            render_ledger_date(&inv.due_date, lang),
             "ledger:invoice.due_date".into(),
         );
         put(
             "issue_date",
-            render_ledger_date(&inv.issue_date),
+            render_ledger_date(&inv.issue_date, lang),
             "ledger:invoice.issue_date".into(),
         );
     }
@@ -440,16 +428,18 @@ fn fact_bag(
         put("partner_name", name.value.clone(), name.source.clone());
     }
     if let Some(d) = &a.approval {
-        put("approval_date", render_date(d.date), d.source.clone());
+        put("approval_date", lang.format_date(d.date), d.source.clone());
     }
     if let Some(p) = &a.promise {
-        for f in [&p.date, &p.amount].into_iter().flatten() {
-            let name = if f.name == "promise_date" {
-                "promise_date"
-            } else {
-                "promise_amount"
+        if let Some(f) = &p.date {
+            let value = match p.promise.date {
+                Some(d) => lang.format_date(d),
+                None => f.value.clone(),
             };
-            put(name, f.value.clone(), f.source.clone());
+            put("promise_date", value, f.source.clone());
+        }
+        if let Some(f) = &p.amount {
+            put("promise_amount", f.value.clone(), f.source.clone());
         }
     }
     for s in sections {
@@ -464,18 +454,25 @@ fn fact_bag(
     bag
 }
 
-/// How drafts write a date: `15 December 2026`, which the fact extractor
-/// reads back in any language setting.
+/// A date in English, `15 December 2026` (the value of a promise's
+/// `promise_date` fact; drafts write dates in their own language with
+/// [`Lang::format_date`]).
 pub(crate) fn render_date(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
+    Lang::En.format_date(d)
 }
 
-/// A ledger date (`YYYY-MM-DD`) as drafts write it; anything else as written.
-fn render_ledger_date(s: &str) -> String {
+/// A ledger date (`YYYY-MM-DD`) as drafts in `lang` write it; anything else
+/// as written.
+fn render_ledger_date(s: &str, lang: Lang) -> String {
     match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(d) => render_date(d),
+        Ok(d) => lang.format_date(d),
         Err(_) => one_line(s),
     }
+}
+
+/// The language of drafts that predate [`Draft::language`].
+fn english() -> String {
+    Lang::En.code().to_string()
 }
 
 static RE_REPLY_PREFIX: LazyLock<Result<Regex, regex::Error>> = LazyLock::new(|| {
@@ -526,12 +523,62 @@ fn threading(msg: &crate::domain::ParsedMessage) -> (Option<String>, Vec<String>
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_template_loads_and_is_listed() {
+    fn variables(lang: Lang, name: &str) -> BTreeSet<String> {
         let env = ENV.as_ref().expect("templates parse");
-        assert_eq!(TEMPLATES.len(), TEMPLATE_NAMES.len());
+        let tmpl = env
+            .get_template(&template_key(lang, name))
+            .unwrap_or_else(|e| panic!("{lang}/{name}: {e}"));
+        tmpl.undeclared_variables(false).into_iter().collect()
+    }
+
+    #[test]
+    fn every_language_has_every_template_and_nothing_else() {
+        let env = ENV.as_ref().expect("templates parse");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/templates");
+        let list = |path: &std::path::Path| -> BTreeSet<String> {
+            std::fs::read_dir(path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .map(|e| {
+                    let e = e.expect("directory entry");
+                    e.file_name().to_string_lossy().into_owned()
+                })
+                .collect()
+        };
+        let langs: BTreeSet<String> = Lang::ALL.iter().map(|l| l.code().to_string()).collect();
+        assert_eq!(list(&dir), langs, "one folder per language, nothing else");
+        let files: BTreeSet<String> = TEMPLATE_NAMES.iter().map(|n| format!("{n}.j2")).collect();
+        for (i, lang) in Lang::ALL.into_iter().enumerate() {
+            assert_eq!(list(&dir.join(lang.code())), files, "{lang}");
+            for (j, name) in TEMPLATE_NAMES.into_iter().enumerate() {
+                assert_eq!(TEMPLATES[i][j].0, template_key(lang, name));
+                assert!(env.get_template(&template_key(lang, name)).is_ok());
+                assert!(!TEMPLATES[i][j].1.trim().is_empty(), "{lang}/{name} empty");
+            }
+        }
+    }
+
+    /// Templates hold no logic: each language states exactly the facts the
+    /// English template states.
+    #[test]
+    fn every_language_declares_the_english_variables() {
         for name in TEMPLATE_NAMES {
-            assert!(env.get_template(name).is_ok(), "{name}");
+            let english = variables(Lang::En, name);
+            assert!(
+                !english.is_empty() || name == "greeting_plain" || name == "contact_ask",
+                "{name} states no fact"
+            );
+            for lang in Lang::ALL {
+                assert_eq!(variables(lang, name), english, "{lang}/{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn templates_are_plain_substitutions() {
+        for (key, source) in TEMPLATES.iter().flatten() {
+            assert!(!source.contains("{%"), "{key}: no statements");
+            assert!(!source.contains("{#"), "{key}: no comments");
+            assert!(!source.contains('|'), "{key}: no filters");
         }
     }
 

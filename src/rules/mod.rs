@@ -71,10 +71,14 @@ use crate::domain::{Attachment, Client, Engagement, Invoice, Label, ParsedMessag
 pub mod draft;
 /// The escalation packet a partner gets for a scope dispute.
 pub mod escalation;
+/// The language of a draft: ledger, reply detection, localised dates.
+pub mod lang;
 /// Money in minor units, parsed from ledger and fact strings.
 pub mod money;
 /// Promises to pay: extraction and state transitions.
 pub mod promise;
+/// Which invoices may be chased today, and why the others are held back.
+pub mod reminder;
 /// The ordered rule table and [`decide`].
 pub mod route;
 mod signals;
@@ -84,6 +88,9 @@ pub use escalation::{Aspect, Comparison, EscalationPacket, EvidenceSpan};
 pub use money::Money;
 pub use promise::{Escalation, Promise, PromiseState};
 pub use route::{RULES, Rule, decide, rule_table_markdown};
+
+/// Billed lines live in the domain; re-exported here where the rules use them.
+pub use crate::domain::InvoiceLine;
 
 /// Where a reply goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -175,31 +182,6 @@ impl SourcedValue {
             source: source.into(),
         }
     }
-}
-
-/// One billed line of an invoice, where the ledger or an invoice document
-/// gives them (the ledger CSV has none; a richer ledger can pass them in).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvoiceLine {
-    /// What was billed ("Data migration", "Senior Consultant – October").
-    pub description: String,
-    /// Rate-card role the line bills, if any.
-    #[serde(default)]
-    pub role: Option<String>,
-    /// Hours billed, as a decimal number (`"40"`).
-    #[serde(default)]
-    pub hours: Option<String>,
-    /// Rate billed, `"175.00 USD"`.
-    #[serde(default)]
-    pub rate: Option<String>,
-    /// `hour` (default) or `day`.
-    #[serde(default)]
-    pub unit: Option<String>,
-    /// Line amount, `"7000.00 USD"`.
-    #[serde(default)]
-    pub amount: Option<String>,
-    /// Where the line comes from (`ledger:invoice_lines[2]`, `invoice:INV-2031.pdf p1 l20`).
-    pub source: String,
 }
 
 /// Settings of the rules. Every field has a default, so a config file names

@@ -7,8 +7,12 @@
 //! [`GENESIS`]. Rows are numbered 1, 2, 3… without gaps. A row whose
 //! content was changed no longer matches its hash; a deleted row leaves a
 //! gap in `seq` and a `prev_hash` that names a hash no row has. Deleting the
-//! *last* rows cannot be seen from the table alone: compare the head
-//! ([`AuditReport::head`]) with a copy kept elsewhere.
+//! *last* rows leaves the chain intact, so two more checks catch it: the
+//! other tables must be covered by the log (every item has its `ingest` row,
+//! every recorded draft action its `human_action` row, every sent draft its
+//! `send` row), and an **anchor** — the `seq` and hash of a head seen
+//! earlier, kept outside the database (`audit verify --anchor FILE`) — must
+//! still be in the chain.
 //!
 //! This module only ever INSERTs into `audit_log`; nothing in ar-triage
 //! updates or deletes audit rows.
@@ -192,9 +196,133 @@ impl Store {
         })
     }
 
-    /// Walks the audit chain and reports the first changed or deleted row.
+    /// Walks the audit chain and reports the first changed or deleted row,
+    /// then checks that the chain still covers what the other tables
+    /// record (deleted last rows).
     pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
-        Ok(verify_rows(&self.audit_rows().await?))
+        self.verify_audit_anchored(None).await
+    }
+
+    /// [`Store::verify_audit`], and that `anchor` (a head seen earlier) is
+    /// still part of the chain.
+    pub async fn verify_audit_anchored(
+        &self,
+        anchor: Option<&AuditAnchor>,
+    ) -> Result<AuditReport, StoreError> {
+        let rows = self.audit_rows().await?;
+        let mut report = verify_rows(&rows);
+        if report.problem.is_none()
+            && let Some(a) = anchor
+        {
+            report.problem = check_anchor(&rows, a);
+        }
+        if report.problem.is_none() {
+            report.problem = self.uncovered(&rows).await?;
+        }
+        Ok(report)
+    }
+
+    /// The first fact of the other tables the audit log does not record.
+    async fn uncovered(&self, rows: &[AuditRow]) -> Result<Option<AuditProblem>, StoreError> {
+        let checks: [(&str, &str); 3] = [
+            (
+                "SELECT i.id AS item, 'its ingest row' AS what FROM items i WHERE NOT EXISTS \
+                 (SELECT 1 FROM audit_log a WHERE a.item_id = i.id AND a.kind = 'ingest') \
+                 ORDER BY i.id LIMIT 1",
+                "ingest",
+            ),
+            (
+                "SELECT d.item_id AS item, 'a human_action row for each draft action' AS what \
+                 FROM draft_actions d GROUP BY d.item_id \
+                 HAVING COUNT(*) > (SELECT COUNT(*) FROM audit_log a WHERE a.item_id = d.item_id \
+                 AND a.kind = 'human_action') ORDER BY d.item_id LIMIT 1",
+                "human_action",
+            ),
+            (
+                "SELECT i.id AS item, 'its send row' AS what FROM items i WHERE i.sent_at IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.item_id = i.id AND a.kind = 'send') \
+                 ORDER BY i.id LIMIT 1",
+                "send",
+            ),
+        ];
+        let after = rows.last().map_or(1, |r| r.seq + 1);
+        for (sql, _) in checks {
+            let found: Option<(i64, String)> = on_pool!(self, |pool| {
+                match sqlx::query(sql).fetch_optional(pool).await? {
+                    Some(r) => Ok::<_, StoreError>(Some((r.try_get("item")?, r.try_get("what")?))),
+                    None => Ok(None),
+                }
+            })?;
+            if let Some((item, what)) = found {
+                return Ok(Some(AuditProblem {
+                    seq: after,
+                    kind: "deleted",
+                    detail: format!(
+                        "item {item} is stored but the audit log lacks {what}: rows were deleted (the last ones, if the chain is otherwise intact)"
+                    ),
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A head of the chain seen earlier, kept outside the database: `<seq>
+/// <hash>` on one line (`audit verify --anchor FILE` reads and updates it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchor {
+    /// The row's position.
+    pub seq: i64,
+    /// The row's hash.
+    pub hash: String,
+}
+
+impl AuditAnchor {
+    /// Reads `<seq> <hash>`; `None` when the text is not that.
+    pub fn parse(s: &str) -> Option<AuditAnchor> {
+        let mut it = s.split_whitespace();
+        let seq = it.next()?.parse().ok()?;
+        let hash = it.next()?.to_string();
+        (it.next().is_none() && hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+            .then_some(AuditAnchor { seq, hash })
+    }
+
+    /// The anchor of the chain's head (`None` for an empty log).
+    pub fn of_head(rows: &[AuditRow]) -> Option<AuditAnchor> {
+        rows.last().map(|r| AuditAnchor {
+            seq: r.seq,
+            hash: r.hash.clone(),
+        })
+    }
+}
+
+impl std::fmt::Display for AuditAnchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.seq, self.hash)
+    }
+}
+
+/// Whether the anchored row is still in the chain, unchanged.
+pub fn check_anchor(rows: &[AuditRow], anchor: &AuditAnchor) -> Option<AuditProblem> {
+    match rows.iter().find(|r| r.seq == anchor.seq) {
+        Some(r) if r.hash == anchor.hash => None,
+        Some(r) => Some(AuditProblem {
+            seq: r.seq,
+            kind: "changed",
+            detail: format!(
+                "row {} no longer has the anchored hash {}: the chain was rewritten",
+                r.seq, anchor.hash
+            ),
+        }),
+        None => Some(AuditProblem {
+            seq: anchor.seq,
+            kind: "deleted",
+            detail: format!(
+                "the anchored row {} is gone (the log ends at row {}): the last rows were deleted",
+                anchor.seq,
+                rows.last().map_or(0, |r| r.seq)
+            ),
+        }),
     }
 }
 

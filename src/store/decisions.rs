@@ -10,14 +10,14 @@ use super::audit::{AuditEntry, append_audit};
 use super::messages::promise_state;
 use super::{Store, StoreError, clean, now, on_pool};
 use crate::domain::{Attachment, AttachmentKind};
-use crate::rules::{ContactUpdate, Promise};
+use crate::rules::{ContactUpdate, Draft, Promise};
 
 /// What a person does with a draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DraftAction {
-    /// Accept the draft as it stands (it becomes `approved`; sending is not
-    /// part of ar-triage yet).
+    /// Accept the draft as it stands (it becomes `approved`, and
+    /// `ar-triage send` delivers it).
     Approve,
     /// Replace the body; the draft still awaits approval.
     Edit,
@@ -36,6 +36,23 @@ impl DraftAction {
     }
 }
 
+/// What went out for one draft, as the audit log records it.
+#[derive(Debug, Clone, Copy)]
+pub struct SentRecord<'a> {
+    /// The Message-ID it carried (no angle brackets).
+    pub message_id: &'a str,
+    /// The recipient address.
+    pub to: &'a str,
+    /// The subject.
+    pub subject: &'a str,
+    /// The body as sent.
+    pub body: &'a str,
+    /// Where it went (`outbox:<dir>`, an SMTP URL without password).
+    pub transport: &'a str,
+    /// What the transport said (the file written, the SMTP reply).
+    pub delivered: &'a str,
+}
+
 /// The draft after a person's action.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DraftOutcome {
@@ -49,7 +66,97 @@ pub struct DraftOutcome {
     pub after: String,
 }
 
+/// An approved draft that has not gone out yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftToSend {
+    /// The item.
+    pub item: i64,
+    /// The draft as approved (a person's edits included).
+    pub draft: Draft,
+}
+
 impl Store {
+    /// Approved drafts not sent yet, oldest item first.
+    pub async fn drafts_to_send(&self) -> Result<Vec<DraftToSend>, StoreError> {
+        on_pool!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, draft FROM items WHERE draft_state = 'approved' AND sent_at IS NULL \
+                 AND draft IS NOT NULL ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let draft: String = r.try_get("draft")?;
+                out.push(DraftToSend {
+                    item: r.try_get("id")?,
+                    draft: serde_json::from_str(&draft)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records that `item`'s approved draft went out as `message_id` via
+    /// `transport` (audited as a `send` row with the exact text sent).
+    /// Fails when the draft was already recorded as sent.
+    pub async fn record_sent(&self, item: i64, sent: &SentRecord<'_>) -> Result<(), StoreError> {
+        let pg = self.dialect() == "postgres";
+        let ts = now();
+        on_pool!(self, |pool, begin| {
+            let mut tx = pool.begin_with(begin).await?;
+            let done = sqlx::query(
+                "UPDATE items SET sent_at = $1, sent_message_id = $2, updated_at = $1 \
+                 WHERE id = $3 AND draft_state = 'approved' AND sent_at IS NULL",
+            )
+            .bind(&ts)
+            .bind(clean(sent.message_id))
+            .bind(item)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::Invalid(format!(
+                    "item {item} has no approved, unsent draft"
+                )));
+            }
+            let entry = AuditEntry {
+                kind: "send".into(),
+                item: Some(item),
+                data: serde_json::json!({"message_id": sent.message_id, "to": sent.to,
+                    "subject": sent.subject, "body": sent.body, "transport": sent.transport,
+                    "delivered": sent.delivered, "at": ts}),
+            };
+            append_audit!(tx, pg, std::slice::from_ref(&entry), None);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Records a failed attempt to send `item`'s draft (audited as
+    /// `send_failed`); the draft stays approved and unsent, so the next
+    /// `send` tries again.
+    pub async fn record_send_failure(
+        &self,
+        item: i64,
+        transport: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let pg = self.dialect() == "postgres";
+        let ts = now();
+        on_pool!(self, |pool, begin| {
+            let mut tx = pool.begin_with(begin).await?;
+            let entry = AuditEntry {
+                kind: "send_failed".into(),
+                item: Some(item),
+                data: serde_json::json!({"transport": transport, "error": error, "at": ts}),
+            };
+            append_audit!(tx, pg, std::slice::from_ref(&entry), None);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// SOW and change-order attachments of earlier messages linked to
     /// `client`, oldest first: the agreed scope a later dispute is judged
     /// against.
@@ -235,7 +342,7 @@ impl Store {
                 && let Some(client) = &c.client_id
             {
                 sqlx::query(
-                    "INSERT INTO contacts (client_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    "INSERT INTO contacts (client_id, email, source) VALUES ($1, $2, 'reply') ON CONFLICT DO NOTHING",
                 )
                 .bind(clean(client))
                 .bind(clean(&c.contact))

@@ -91,12 +91,16 @@ pub struct StoredItem {
     pub promise: Option<serde_json::Value>,
     /// When a person resolved it (RFC 3339).
     pub resolved_at: Option<String>,
+    /// When its approved draft was sent (RFC 3339), by `ar-triage send`.
+    pub sent_at: Option<String>,
+    /// The Message-ID the sent draft carried.
+    pub sent_message_id: Option<String>,
 }
 
 const ITEM_COLUMNS: &str = "SELECT i.id, i.message_id AS msg, m.message_id, m.source, m.received_at, \
     m.from_addr, m.subject, i.client_id, i.invoice_number, i.candidates, i.labels, i.scores, \
     i.evidence, i.facts, i.status, i.queue, i.reason, i.route, i.rule, i.draft, i.draft_state, \
-    i.escalation, i.follow_up, i.promise, i.resolved_at \
+    i.escalation, i.follow_up, i.promise, i.resolved_at, i.sent_at, i.sent_message_id \
     FROM items i JOIN messages m ON m.id = i.message_id";
 
 impl Store {
@@ -168,6 +172,8 @@ impl Store {
                     follow_up: r.try_get("follow_up")?,
                     promise: opt_json(r.try_get("promise")?)?,
                     resolved_at: r.try_get("resolved_at")?,
+                    sent_at: r.try_get("sent_at")?,
+                    sent_message_id: r.try_get("sent_message_id")?,
                 });
             }
             Ok(out)

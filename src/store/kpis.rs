@@ -24,14 +24,16 @@
 //! - **DSO effect**, per currency, over the period `P` = `from` (or the
 //!   earliest issue date) to `to` (or today), `D` its length in days:
 //!   `billed` = amounts of invoices issued in `P`; `receivable` = amounts of
-//!   invoices issued by the end of `P` whose ledger status is not `paid` or
-//!   `void`; `reported` = the part of `receivable` whose invoices a reply
-//!   reported paid (`payment_reported`). `DSO = receivable / billed × D`
-//!   (the count-back-free "simple" DSO); `DSO without reported =
+//!   invoices issued by the end of `P` and still owed at its end: not
+//!   `void`, and not `paid` by then (a paid invoice with a `paid_date` after
+//!   the end counts as owed; one without `paid_date` counts as paid);
+//!   `reported` = the part of `receivable` whose invoices a reply received
+//!   by the end reported paid (rule `payment_reported`), or — for a period
+//!   ending today — whose status is `payment_reported`. `DSO = receivable /
+//!   billed × D` (the count-back-free "simple" DSO); `DSO without reported =
 //!   (receivable − reported) / billed × D`; the **effect** is their
 //!   difference: the days of sales ar-triage takes off the receivable by
-//!   reading payment reports before the cash is posted. Statuses are the
-//!   ledger's as stored now, not as of `to`.
+//!   reading payment reports before the cash is posted.
 
 use std::collections::BTreeMap;
 
@@ -81,6 +83,8 @@ pub struct KpiItem {
     pub draft_state: Option<String>,
     /// True when a person edited its draft.
     pub edited: bool,
+    /// The rule that decided it (`payment_reported`, …).
+    pub rule: Option<String>,
 }
 
 /// Everything [`compute_kpis`] reads.
@@ -302,12 +306,23 @@ pub fn compute_kpis(inputs: &KpiInputs, window: KpiWindow, today: NaiveDate) -> 
                 .count(),
         },
         queues,
-        dso: dso(&inputs.invoices, window, today),
+        dso: dso(&inputs.invoices, &inputs.items, window, today),
     }
 }
 
-fn dso(invoices: &[Invoice], window: KpiWindow, today: NaiveDate) -> Vec<DsoEffect> {
+fn dso(
+    invoices: &[Invoice],
+    items: &[KpiItem],
+    window: KpiWindow,
+    today: NaiveDate,
+) -> Vec<DsoEffect> {
     let end = window.to.unwrap_or(today);
+    let reported_by_end: std::collections::BTreeSet<&str> = items
+        .iter()
+        .filter(|i| i.rule.as_deref() == Some("payment_reported") && i.received <= end)
+        .filter_map(|i| i.invoice.as_deref())
+        .collect();
+    let parse_day = |s: &str| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok();
     let Some(start) = window
         .from
         .or_else(|| invoices.iter().filter_map(issue_day).min())
@@ -337,9 +352,20 @@ fn dso(invoices: &[Invoice], window: KpiWindow, today: NaiveDate) -> Vec<DsoEffe
             s.0 += m.minor;
         }
         let status = inv.status.trim().to_ascii_lowercase();
-        if status != "paid" && status != "void" {
+        let owed_at_end = match status.as_str() {
+            "void" => false,
+            "paid" => inv
+                .paid_date
+                .as_deref()
+                .and_then(parse_day)
+                .is_some_and(|paid| paid > end),
+            _ => true,
+        };
+        if owed_at_end {
             s.1 += m.minor;
-            if status == "payment_reported" {
+            if reported_by_end.contains(inv.number.as_str())
+                || (status == "payment_reported" && end >= today)
+            {
                 s.2 += m.minor;
             }
         }
@@ -376,7 +402,7 @@ impl Store {
         on_pool!(self, |pool| {
             let rows = sqlx::query(
                 "SELECT i.id, i.invoice_number, i.labels, i.created_at, i.resolved_at, i.route, i.queue, \
-                 i.draft_state, m.received_at, \
+                 i.draft_state, i.rule, m.received_at, \
                  (SELECT COUNT(*) FROM draft_actions d WHERE d.item_id = i.id AND d.action = 'edit') AS edits \
                  FROM items i JOIN messages m ON m.id = i.message_id ORDER BY i.id",
             )
@@ -405,6 +431,7 @@ impl Store {
                     queue: r.try_get("queue")?,
                     draft_state: r.try_get("draft_state")?,
                     edited: edits > 0,
+                    rule: r.try_get("rule")?,
                 });
             }
             let mut promises = Vec::new();

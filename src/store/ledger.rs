@@ -1,13 +1,21 @@
 //! Ledger tables: clients (with domains and contacts), engagements, invoices
-//! (with the Message-IDs of our reminders).
+//! (with the Message-IDs of our reminders and their billed lines).
+//!
+//! An import is the ledger's word, but not over our own decisions: a
+//! contact a person approved from a reply (`contacts.source = 'reply'`) is
+//! kept, and an invoice status a decision set (`payment_reported`,
+//! `disputed`) is replaced only when the ledger's own status for the
+//! invoice changed since the last import (`invoices.ledger_status`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 
 use super::{Store, StoreError, clean, on_pool};
-use crate::domain::{Client, Engagement, Invoice};
+use crate::domain::{Client, Engagement, Invoice, InvoiceLine};
 use crate::ledger::Ledger;
+use crate::rules::Promise;
+use crate::rules::reminder::ReminderState;
 
 /// What one ledger import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,9 +28,52 @@ pub struct ImportCounts {
     pub invoices: usize,
     /// Reminder Message-IDs now on record for those invoices.
     pub reminders: usize,
+    /// Invoice lines written (each listed invoice's lines are replaced).
+    pub invoice_lines: usize,
 }
 
 impl Store {
+    /// What the reminder rule ([`crate::rules::reminder::chase`]) needs
+    /// beyond the ledger, by invoice number: paused flags, the follow-up day
+    /// of the latest open promise, and unresolved items.
+    pub async fn reminder_states(&self) -> Result<BTreeMap<String, ReminderState>, StoreError> {
+        on_pool!(self, |pool| {
+            let mut out: BTreeMap<String, ReminderState> = BTreeMap::new();
+            for r in sqlx::query("SELECT number, reminders_paused FROM invoices")
+                .fetch_all(pool)
+                .await?
+            {
+                let paused: i64 = r.try_get("reminders_paused")?;
+                out.entry(r.try_get("number")?).or_default().paused = paused != 0;
+            }
+            for r in sqlx::query(
+                "SELECT invoice_number, data FROM promises WHERE state = 'open' ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                let data: String = r.try_get("data")?;
+                let p: Promise = serde_json::from_str(&data)?;
+                out.entry(r.try_get("invoice_number")?)
+                    .or_default()
+                    .promise_follow_up = Some(p.follow_up);
+            }
+            for r in sqlx::query(
+                "SELECT id, invoice_number FROM items WHERE resolved_at IS NULL \
+                 AND invoice_number IS NOT NULL ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                out.entry(r.try_get("invoice_number")?)
+                    .or_default()
+                    .unresolved_items
+                    .push(r.try_get("id")?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Upserts the whole ledger in one transaction: rows are matched by id,
     /// changed values replaced; a client's domains and contacts and an
     /// invoice's reminder ids become exactly those given. Nothing is deleted
@@ -33,14 +84,15 @@ impl Store {
             let mut tx = pool.begin_with(begin).await?;
             for c in &ledger.clients {
                 sqlx::query(
-                    "INSERT INTO clients (id, name, partner, partner_email) VALUES ($1, $2, $3, $4) \
+                    "INSERT INTO clients (id, name, partner, partner_email, language) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (id) DO UPDATE SET name = excluded.name, partner = excluded.partner, \
-                     partner_email = excluded.partner_email",
+                     partner_email = excluded.partner_email, language = excluded.language",
                 )
                 .bind(clean(&c.id))
                 .bind(clean(&c.name))
                 .bind(clean(&c.partner))
                 .bind(clean(&c.partner_email))
+                .bind(c.language.as_deref().map(clean))
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM client_domains WHERE client_id = $1")
@@ -57,14 +109,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                sqlx::query("DELETE FROM contacts WHERE client_id = $1")
+                sqlx::query("DELETE FROM contacts WHERE client_id = $1 AND source = 'ledger'")
                     .bind(clean(&c.id))
                     .execute(&mut *tx)
                     .await?;
                 for e in &c.contacts {
                     sqlx::query(
-                        "INSERT INTO contacts (client_id, email) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
+                        "INSERT INTO contacts (client_id, email, source) VALUES ($1, $2, 'ledger') \
+                         ON CONFLICT (client_id, email) DO UPDATE SET source = 'ledger'",
                     )
                     .bind(clean(&c.id))
                     .bind(clean(e))
@@ -95,12 +147,15 @@ impl Store {
             }
             for i in &ledger.invoices {
                 sqlx::query(
-                    "INSERT INTO invoices (number, client_id, engagement_id, issue_date, due_date, amount, currency, po_number, status) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                    "INSERT INTO invoices (number, client_id, engagement_id, issue_date, due_date, amount, currency, po_number, status, ledger_status, paid_date) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
                      ON CONFLICT (number) DO UPDATE SET client_id = excluded.client_id, \
                      engagement_id = excluded.engagement_id, issue_date = excluded.issue_date, \
                      due_date = excluded.due_date, amount = excluded.amount, currency = excluded.currency, \
-                     po_number = excluded.po_number, status = excluded.status",
+                     po_number = excluded.po_number, \
+                     status = CASE WHEN COALESCE(invoices.ledger_status, '') = excluded.ledger_status \
+                     THEN invoices.status ELSE excluded.status END, \
+                     ledger_status = excluded.ledger_status, paid_date = excluded.paid_date",
                 )
                 .bind(clean(&i.number))
                 .bind(clean(&i.client_id))
@@ -111,6 +166,7 @@ impl Store {
                 .bind(clean(&i.currency))
                 .bind(i.po_number.as_deref().map(clean))
                 .bind(clean(&i.status))
+                .bind(i.paid_date.as_deref().map(clean))
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM reminders WHERE invoice_number = $1")
@@ -129,6 +185,30 @@ impl Store {
                     counts.reminders += 1;
                 }
                 counts.invoices += 1;
+            }
+            for (number, lines) in &ledger.invoice_lines {
+                sqlx::query("DELETE FROM invoice_lines WHERE invoice_number = $1")
+                    .bind(clean(number))
+                    .execute(&mut *tx)
+                    .await?;
+                for (pos, l) in lines.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO invoice_lines (invoice_number, position, description, role, hours, unit, rate, amount, source) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(clean(number))
+                    .bind(pos as i64)
+                    .bind(clean(&l.description))
+                    .bind(l.role.as_deref().map(clean))
+                    .bind(l.hours.as_deref().map(clean))
+                    .bind(l.unit.as_deref().map(clean))
+                    .bind(l.rate.as_deref().map(clean))
+                    .bind(l.amount.as_deref().map(clean))
+                    .bind(clean(&l.source))
+                    .execute(&mut *tx)
+                    .await?;
+                    counts.invoice_lines += 1;
+                }
             }
             tx.commit().await?;
         });
@@ -173,9 +253,11 @@ impl Store {
                     .push(r.try_get("message_id")?);
             }
             let mut ledger = Ledger::default();
-            for r in sqlx::query("SELECT id, name, partner, partner_email FROM clients ORDER BY id")
-                .fetch_all(pool)
-                .await?
+            for r in sqlx::query(
+                "SELECT id, name, partner, partner_email, language FROM clients ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
             {
                 let id: String = r.try_get("id")?;
                 ledger.clients.push(Client {
@@ -184,6 +266,7 @@ impl Store {
                     name: r.try_get("name")?,
                     partner: r.try_get("partner")?,
                     partner_email: r.try_get("partner_email")?,
+                    language: r.try_get("language")?,
                     id,
                 });
             }
@@ -207,7 +290,7 @@ impl Store {
                 });
             }
             for r in sqlx::query(
-                "SELECT number, client_id, engagement_id, issue_date, due_date, amount, currency, po_number, status \
+                "SELECT number, client_id, engagement_id, issue_date, due_date, amount, currency, po_number, status, paid_date \
                  FROM invoices ORDER BY number",
             )
             .fetch_all(pool)
@@ -224,8 +307,30 @@ impl Store {
                     currency: r.try_get("currency")?,
                     po_number: r.try_get("po_number")?,
                     status: r.try_get("status")?,
+                    paid_date: r.try_get("paid_date")?,
                     number,
                 });
+            }
+            for r in sqlx::query(
+                "SELECT invoice_number, description, role, hours, unit, rate, amount, source \
+                 FROM invoice_lines ORDER BY invoice_number, position",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                ledger
+                    .invoice_lines
+                    .entry(r.try_get("invoice_number")?)
+                    .or_default()
+                    .push(InvoiceLine {
+                        description: r.try_get("description")?,
+                        role: r.try_get("role")?,
+                        hours: r.try_get("hours")?,
+                        unit: r.try_get("unit")?,
+                        rate: r.try_get("rate")?,
+                        amount: r.try_get("amount")?,
+                        source: r.try_get("source")?,
+                    });
             }
             Ok(ledger)
         })

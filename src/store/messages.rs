@@ -253,7 +253,13 @@ impl Store {
                         .bind(clean(&d.route))
                         .bind(clean(&d.rule))
                         .bind(d.draft.as_ref().map(|v| clean(&v.to_string())))
-                        .bind(d.draft.as_ref().map(|_| "awaiting_approval"))
+                        .bind(d.draft.as_ref().map(|v| {
+                            if auto_sent(v) {
+                                "approved"
+                            } else {
+                                "awaiting_approval"
+                            }
+                        }))
                         .bind(d.escalation.as_ref().map(|v| clean(&v.to_string())))
                         .bind(d.follow_up.as_deref().map(clean))
                         .bind(
@@ -273,6 +279,17 @@ impl Store {
                         .bind(item)
                         .execute(&mut *tx)
                         .await?;
+                        if d.draft.as_ref().is_some_and(auto_sent) {
+                            // Its rule lets it go without a person: approved
+                            // now, resolved, and `send` delivers it.
+                            sqlx::query(
+                                "UPDATE items SET status = 'resolved', resolved_at = $1 WHERE id = $2",
+                            )
+                            .bind(&ts)
+                            .bind(item)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         if let Some(invoice) = it.invoice.as_deref().map(clean) {
                             if let Some(status) = &d.invoice_status {
                                 sqlx::query("UPDATE invoices SET status = $1 WHERE number = $2")
@@ -432,3 +449,8 @@ fn kind_str(kind: crate::domain::AttachmentKind) -> Result<String, StoreError> {
 /// Writes a checkpoint, replacing the previous value under its key.
 const UPSERT_CHECKPOINT: &str = "INSERT INTO checkpoints (key, value, updated_at) VALUES ($1, $2, $3) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+
+/// True when a stored draft's rules allow sending it without a person.
+fn auto_sent(draft: &serde_json::Value) -> bool {
+    draft.get("auto_send").and_then(serde_json::Value::as_bool) == Some(true)
+}

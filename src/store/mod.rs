@@ -36,8 +36,8 @@ mod kpis;
 mod ledger;
 mod messages;
 
-pub use audit::{AuditEntry, AuditProblem, AuditReport, AuditRow};
-pub use decisions::{DraftAction, DraftOutcome};
+pub use audit::{AuditAnchor, AuditEntry, AuditProblem, AuditReport, AuditRow};
+pub use decisions::{DraftAction, DraftOutcome, DraftToSend, SentRecord};
 pub use items::{ItemAttachment, ItemFilter, StoredItem};
 pub use kpis::{
     Acceptance, DsoEffect, KpiInputs, KpiItem, KpiWindow, Kpis, Rate, ResolutionTime, compute_kpis,

@@ -66,6 +66,7 @@ impl World {
                 contacts: vec!["maria.lopez@northwind.example".to_string()],
                 partner: "Priya Raman".to_string(),
                 partner_email: "priya.raman@ourfirm.example".to_string(),
+                language: None,
             },
             engagement: Some(Engagement {
                 id: "E-001".to_string(),
@@ -88,6 +89,7 @@ impl World {
                 po_number: Some("4500012".to_string()),
                 status: "open".to_string(),
                 reminder_message_ids: vec!["rem-2031-2@ourfirm.example".to_string()],
+                paid_date: None,
             }),
             link_problem: None,
             lines: Vec::new(),
