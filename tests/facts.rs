@@ -416,6 +416,10 @@ fn hours() {
         ("Rendez-vous à 15h.", None, None, &[]),
         ("Rendez-vous à 15h30.", None, None, &[]),
         ("Wir treffen uns om 15 uur.", None, None, &[]),
+        ("Call me at 15h.", None, None, &[]),
+        ("The SOW is capped at 120 hours.", None, None, &[(Hours, "120", "120 hours")]),
+        ("Billing stops at 20 hours a week.", None, None, &[(Hours, "20", "20 hours")]),
+        ("Le forfait est plafonné à 200 heures.", None, None, &[(Hours, "200", "200 heures")]),
         ("40 hours at $95 is $3,800.00.", None, None, &[
             (Hours, "40", "40 hours"),
             (Amount, "95.00 USD", "$95"),

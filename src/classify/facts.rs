@@ -611,7 +611,9 @@ static RE_HOURS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?P<n>\d+(?:[.,]\d+)?)(?:\s?-\s?|\s)?(?:(?:billable|billed|additional|extra|consulting|working|work|man|person)[-\s]?)?(?:arbeitsstunden|stunden|stunde|std|hours|hour|hrs|hr|heures|heure|horas|hora|hs|manuren|werkuren|uren|uur|h)",
     )
 });
-/// Words before a number that make `15 h` a time of day, not a duration.
+/// Words before a number that make `15 h` a time of day, not a duration,
+/// when the number can be an hour of the day. English "at" only does so
+/// before a bare `h` ("at 15h"): "capped at 20 hours" is a duration.
 const CLOCK_BEFORE: &[&str] = &["at", "à", "às", "las", "om", "um", "vers", "tegen", "gegen"];
 
 // ---------------------------------------------------------------------------
@@ -1543,10 +1545,14 @@ fn hours(ctx: &mut Ctx<'_>) {
         if !start_ok(text, s) || !end_ok(text, e) {
             return None;
         }
-        if CLOCK_BEFORE.contains(&prev_word(text, s).as_str()) {
-            return None;
-        }
         let value = hours_value(group(c, "n")?)?;
+        let prev = prev_word(text, s);
+        if CLOCK_BEFORE.contains(&prev.as_str()) && value.parse::<f64>().is_ok_and(|h| h <= 24.0) {
+            let unit_is_h = text[s..e].trim_end().to_lowercase().ends_with('h');
+            if prev != "at" || unit_is_h {
+                return None;
+            }
+        }
         ctx.push(Tier::Hours, FactKind::Hours, s, e, Some(value));
         Some(())
     });

@@ -786,7 +786,6 @@ fn extract_facts(kind: AttachmentKind, lines: &[Line<'_>]) -> AttachmentFacts {
                 .iter()
                 .find(|f| f.kind == FactKind::Hours)
                 .map(|f| f.value.clone())
-                .or_else(|| hours_on_line(&l.text))
         {
             facts.hours_cap = Some(at(hours));
         }
@@ -803,33 +802,6 @@ fn extract_facts(kind: AttachmentKind, lines: &[Line<'_>]) -> AttachmentFacts {
         facts.payment_date = facts.dates.first().cloned();
     }
     facts
-}
-
-static RE_HOURS_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(?P<n>\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d{1,2})?)\s*(?:hours|hrs|h|stunden|std|heures|horas|uur|uren)\b",
-    )
-});
-
-/// A number of hours on a line (`capped at 120 hours`), for lines where
-/// find_facts reads none.
-fn hours_on_line(text: &str) -> Option<String> {
-    let n = RE_HOURS_NUMBER.captures(text)?.name("n")?.as_str();
-    let grouped = n.len() > 4
-        && n.as_bytes()
-            .get(n.len() - 4)
-            .is_some_and(|&b| b == b'.' || b == b',');
-    let value = if grouped {
-        n.replace(['.', ','], "")
-    } else {
-        n.replace(',', ".")
-    };
-    let value = value
-        .strip_suffix(".0")
-        .or_else(|| value.strip_suffix(".00"))
-        .unwrap_or(&value)
-        .to_string();
-    Some(value)
 }
 
 fn push_unique(list: &mut Vec<SourcedFact>, fact: SourcedFact) {
