@@ -119,7 +119,7 @@ impl Ledger {
         let invoice_lines = match files.invoice_lines {
             Some(p) => {
                 let name = p.display().to_string();
-                let lines = read_invoice_lines(open(p)?, &name)?;
+                let lines = numbered_invoice_lines(open(p)?, &name)?;
                 attach_lines(lines, &invoices_v, &name)?
             }
             None => BTreeMap::new(),
@@ -612,6 +612,18 @@ pub fn read_invoice_lines(
     reader: impl Read,
     file: &str,
 ) -> Result<Vec<(String, InvoiceLine)>, LedgerError> {
+    Ok(numbered_invoice_lines(reader, file)?
+        .into_iter()
+        .map(|(_, number, line)| (number, line))
+        .collect())
+}
+
+/// [`read_invoice_lines`] with each row's line number, for errors that
+/// point at the row.
+fn numbered_invoice_lines(
+    reader: impl Read,
+    file: &str,
+) -> Result<Vec<(u64, String, InvoiceLine)>, LedgerError> {
     let mut out = Vec::new();
     let base = Path::new(file)
         .file_name()
@@ -669,6 +681,7 @@ pub fn read_invoice_lines(
             }
         };
         out.push((
+            line,
             r.invoice_number,
             InvoiceLine {
                 description: r.description,
@@ -687,19 +700,13 @@ pub fn read_invoice_lines(
 /// Groups lines by invoice, checking each names an invoice of `invoices` and
 /// giving currency-less rates and amounts the invoice's currency.
 fn attach_lines(
-    lines: Vec<(String, InvoiceLine)>,
+    lines: Vec<(u64, String, InvoiceLine)>,
     invoices: &[Invoice],
     file: &str,
 ) -> Result<BTreeMap<String, Vec<InvoiceLine>>, LedgerError> {
     let mut out: BTreeMap<String, Vec<InvoiceLine>> = BTreeMap::new();
-    for (number, mut l) in lines {
+    for (line, number, mut l) in lines {
         let Some(inv) = invoices.iter().find(|i| i.number == number) else {
-            let line = l
-                .source
-                .rsplit(' ')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
             return Err(row_error(
                 file,
                 line,
@@ -779,7 +786,7 @@ mod tests {
         let csv = "invoice_number,description,role,hours,unit,rate,amount\n\
                    INV-1,Workshops,Senior Consultant,40,hours,175,7000\n\
                    INV-1,Travel,,,,,2000.00 usd\n";
-        let lines = read_invoice_lines(csv.as_bytes(), "ledger/invoice_lines.csv").unwrap();
+        let lines = numbered_invoice_lines(csv.as_bytes(), "ledger/invoice_lines.csv").unwrap();
         let by = attach_lines(lines, &inv, "invoice_lines.csv").unwrap();
         let l = &by["INV-1"];
         assert_eq!(l.len(), 2);
@@ -793,7 +800,7 @@ mod tests {
         assert_eq!(l[1].hours, None);
 
         let unknown = "invoice_number,description\nINV-1,a\nINV-9,b\n";
-        let lines = read_invoice_lines(unknown.as_bytes(), "invoice_lines.csv").unwrap();
+        let lines = numbered_invoice_lines(unknown.as_bytes(), "invoice_lines.csv").unwrap();
         assert_eq!(
             attach_lines(lines, &inv, "invoice_lines.csv")
                 .unwrap_err()

@@ -23,6 +23,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
 use crate::rules::Draft;
+use crate::store::redact_url;
 
 /// Why a draft could not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +131,7 @@ impl Transport {
             .build();
         Ok(Transport::Smtp {
             transport,
-            url: redact(url),
+            url: redact_url(url),
         })
     }
 
@@ -179,20 +180,6 @@ impl Transport {
                 ))
             }
         }
-    }
-}
-
-/// The URL with any password replaced by `***`.
-fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((cred, host)) => {
-                let user = cred.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}:***@{host}")
-            }
-            None => url.to_string(),
-        },
-        None => url.to_string(),
     }
 }
 
@@ -389,10 +376,11 @@ mod tests {
 
     #[test]
     fn passwords_are_not_printed() {
+        let described = |url: &str| Transport::smtp(url).unwrap().describe();
         assert_eq!(
-            redact("smtp://ar:secret@mail.example:587"),
+            described("smtp://ar:secret@mail.example:587"),
             "smtp://ar:***@mail.example:587"
         );
-        assert_eq!(redact("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+        assert_eq!(described("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
     }
 }

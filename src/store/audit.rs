@@ -224,29 +224,20 @@ impl Store {
 
     /// The first fact of the other tables the audit log does not record.
     async fn uncovered(&self, rows: &[AuditRow]) -> Result<Option<AuditProblem>, StoreError> {
-        let checks: [(&str, &str); 3] = [
-            (
-                "SELECT i.id AS item, 'its ingest row' AS what FROM items i WHERE NOT EXISTS \
-                 (SELECT 1 FROM audit_log a WHERE a.item_id = i.id AND a.kind = 'ingest') \
-                 ORDER BY i.id LIMIT 1",
-                "ingest",
-            ),
-            (
-                "SELECT d.item_id AS item, 'a human_action row for each draft action' AS what \
-                 FROM draft_actions d GROUP BY d.item_id \
-                 HAVING COUNT(*) > (SELECT COUNT(*) FROM audit_log a WHERE a.item_id = d.item_id \
-                 AND a.kind = 'human_action') ORDER BY d.item_id LIMIT 1",
-                "human_action",
-            ),
-            (
-                "SELECT i.id AS item, 'its send row' AS what FROM items i WHERE i.sent_at IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.item_id = i.id AND a.kind = 'send') \
-                 ORDER BY i.id LIMIT 1",
-                "send",
-            ),
+        let checks = [
+            "SELECT i.id AS item, 'its ingest row' AS what FROM items i WHERE NOT EXISTS \
+             (SELECT 1 FROM audit_log a WHERE a.item_id = i.id AND a.kind = 'ingest') \
+             ORDER BY i.id LIMIT 1",
+            "SELECT d.item_id AS item, 'a human_action row for each draft action' AS what \
+             FROM draft_actions d GROUP BY d.item_id \
+             HAVING COUNT(*) > (SELECT COUNT(*) FROM audit_log a WHERE a.item_id = d.item_id \
+             AND a.kind = 'human_action') ORDER BY d.item_id LIMIT 1",
+            "SELECT i.id AS item, 'its send row' AS what FROM items i WHERE i.sent_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.item_id = i.id AND a.kind = 'send') \
+             ORDER BY i.id LIMIT 1",
         ];
         let after = rows.last().map_or(1, |r| r.seq + 1);
-        for (sql, _) in checks {
+        for sql in checks {
             let found: Option<(i64, String)> = on_pool!(self, |pool| {
                 match sqlx::query(sql).fetch_optional(pool).await? {
                     Some(r) => Ok::<_, StoreError>(Some((r.try_get("item")?, r.try_get("what")?))),

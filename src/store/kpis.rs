@@ -200,8 +200,13 @@ fn percentile(v: &[f64], p: f64) -> Option<f64> {
     v.get(rank.clamp(1, v.len()) - 1).copied()
 }
 
+/// The day of a ledger date (`YYYY-MM-DD`, a time after it ignored).
+fn ledger_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()
+}
+
 fn issue_day(i: &Invoice) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(i.issue_date.get(..10).unwrap_or(&i.issue_date), "%Y-%m-%d").ok()
+    ledger_day(&i.issue_date)
 }
 
 /// Computes the KPIs of `inputs` over `window`; `today` ends an open window
@@ -322,7 +327,6 @@ fn dso(
         .filter(|i| i.rule.as_deref() == Some("payment_reported") && i.received <= end)
         .filter_map(|i| i.invoice.as_deref())
         .collect();
-    let parse_day = |s: &str| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok();
     let Some(start) = window
         .from
         .or_else(|| invoices.iter().filter_map(issue_day).min())
@@ -357,7 +361,7 @@ fn dso(
             "paid" => inv
                 .paid_date
                 .as_deref()
-                .and_then(parse_day)
+                .and_then(ledger_day)
                 .is_some_and(|paid| paid > end),
             _ => true,
         };
