@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ar_triage::classify::extract::client_text_with_sender;
-use ar_triage::classify::facts::{find_facts, parse_email_date};
+use ar_triage::domain::Reply;
 use ar_triage::ingest::parse::parse_message;
 
 fn eml_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -44,9 +43,8 @@ fn main() {
     for _ in 0..rounds {
         for m in &messages {
             let parsed = parse_message(m);
-            let ct = client_text_with_sender(&parsed.body, parsed.from.as_deref().unwrap_or(""));
-            let reference = parsed.date.as_deref().and_then(parse_email_date);
-            facts += find_facts(ct.text(), reference, None).len();
+            let reply = ar_triage::text::prepare(Reply::of_message("bench", &parsed));
+            facts += reply.facts.len();
         }
     }
     let secs = t.elapsed().as_secs_f64();

@@ -17,7 +17,7 @@ use crate::eval::{EvalOptions, evaluate, summary_table, write_report};
 use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
 use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
-use crate::ledger::{Ledger, LedgerFiles};
+use crate::ledger_csv::{Ledger, LedgerFiles};
 use crate::pipeline::{Classifier, IngestOptions, Pipeline};
 use crate::rules::RuleConfig;
 use crate::rules::reminder::Chase;

@@ -15,8 +15,8 @@ pub mod eval;
 pub mod ingest;
 /// JSON Lines reading and writing for spec-format reply files.
 pub mod jsonl;
-/// The ledger: clients, contacts, engagements and invoices imported from CSV.
-pub mod ledger;
+/// Reading the ledger's CSV files (clients, engagements, invoices, lines).
+pub mod ledger_csv;
 /// Source → parse → link → classify → store, exactly once per message.
 pub mod pipeline;
 /// Routing, reply drafts and promises to pay: pure rules over a labelled reply.
@@ -25,5 +25,7 @@ pub mod rules;
 pub mod send;
 /// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
 pub mod store;
+/// Reading the client's words once: client text, sentences, language, facts.
+pub mod text;
 /// Training the classifier head and top encoder layers from `training-data/`.
 pub mod train;

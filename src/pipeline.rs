@@ -32,15 +32,17 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use crate::classify::{ClassifierHandle, WorkerError};
-use crate::domain::{Label, ParsedMessage, Prediction, Reply};
+use crate::domain::Ledger;
+pub use crate::domain::{ItemStatus, Queue};
+use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, Reply, TrackedPromise};
 use crate::ingest::link::{Link, Linker};
 use crate::ingest::parse::parse_message;
 use crate::ingest::{RawMessage, Source, SourceError};
-use crate::ledger::Ledger;
 use crate::rules::{self, Case, Decision, Route, RuleConfig};
 use crate::store::{
     AuditEntry, ItemDecision, NewItem, NewMessage, Store, StoreError, Stored, content_hash,
 };
+use crate::text;
 
 /// Errors that stop ingestion. Bad messages never do: they become items.
 #[derive(Debug, thiserror::Error)]
@@ -61,61 +63,6 @@ pub enum Classifier {
     Ready(ClassifierHandle),
     /// No model: why (missing weights, load error).
     Unavailable(String),
-}
-
-/// An item's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    /// A draft awaiting approval, or a dispute with its partner.
-    New,
-    /// An automatic reply (out of office…): no label-based action.
-    AutoReply,
-    /// In the collections queue: a person must look at it first.
-    NeedsHuman,
-}
-
-impl ItemStatus {
-    /// The status as stored and printed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemStatus::New => "new",
-            ItemStatus::AutoReply => "auto_reply",
-            ItemStatus::NeedsHuman => "needs_human",
-        }
-    }
-}
-
-/// The work queue an item lands in: one per [`Route`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Queue {
-    /// Drafted replies awaiting approve / edit / reject (route `draft`).
-    Drafts,
-    /// The collections team's human queue (route `collections`).
-    Collections,
-    /// Scope disputes for the owning partner (route `partner`).
-    Partner,
-}
-
-impl Queue {
-    /// The queue of a route.
-    pub fn of(route: Route) -> Queue {
-        match route {
-            Route::Draft => Queue::Drafts,
-            Route::Collections => Queue::Collections,
-            Route::Partner => Queue::Partner,
-        }
-    }
-
-    /// The queue name as stored and printed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Queue::Drafts => "drafts",
-            Queue::Collections => "collections",
-            Queue::Partner => "partner",
-        }
-    }
 }
 
 /// The status of an item the rules decided on: `auto_reply` for automatic
@@ -181,10 +128,12 @@ pub struct Pipeline {
     thresholds: BTreeMap<Label, f32>,
 }
 
-/// A message parsed and linked, waiting for its classification.
+/// A message parsed, read and linked, waiting for its classification.
 struct Prepared {
     raw: RawMessage,
     parsed: ParsedMessage,
+    /// The reply read once; the classifier, the rules and the drafts all use it.
+    reply: PreparedReply,
     link: Link,
 }
 
@@ -319,21 +268,35 @@ impl Pipeline {
             }
             todo.push(raw);
         }
-        let parsed = futures::future::join_all(todo.iter().map(|raw| {
+        let read = futures::future::join_all(todo.iter().map(|raw| {
             let bytes = raw.bytes.clone();
-            tokio::task::spawn_blocking(move || parse_message(&bytes))
+            let id = raw.source_ref.clone();
+            tokio::task::spawn_blocking(move || {
+                let parsed = parse_message(&bytes);
+                let reply = text::prepare(Reply::of_message(&id, &parsed));
+                (parsed, reply)
+            })
         }))
         .await;
         let prepared: Vec<Prepared> = todo
             .into_iter()
-            .zip(parsed)
-            .map(|(raw, parsed)| {
-                let parsed = parsed.unwrap_or_else(|e| ParsedMessage {
-                    problems: vec![format!("the parser failed: {e}")],
-                    ..ParsedMessage::default()
+            .zip(read)
+            .map(|(raw, read)| {
+                let (parsed, reply) = read.unwrap_or_else(|e| {
+                    let parsed = ParsedMessage {
+                        problems: vec![format!("the parser failed: {e}")],
+                        ..ParsedMessage::default()
+                    };
+                    let reply = text::prepare(Reply::of_message(&raw.source_ref, &parsed));
+                    (parsed, reply)
                 });
                 let link = linker.link(&parsed);
-                Prepared { raw, parsed, link }
+                Prepared {
+                    raw,
+                    parsed,
+                    reply,
+                    link,
+                }
             })
             .collect();
         let predictions = self.classify(&prepared).await;
@@ -418,7 +381,14 @@ impl Pipeline {
             None => Vec::new(),
         };
         let broken_promises = match invoice {
-            Some(i) => self.store.promises_on_day(&i.number, today).await?,
+            Some(i) => {
+                // Promises whose day has come without the payment are
+                // broken first: they raise this reply's tone.
+                let open = self.store.open_promises(&i.number).await?;
+                let broken = rules::promise::on_day(&open, today);
+                self.store.update_promises(&broken, today).await?;
+                self.store.broken_promises(&i.number).await?
+            }
             None => 0,
         };
         let link_problem = p.link.reason();
@@ -432,13 +402,22 @@ impl Pipeline {
             invoice_lines: invoice.map(|i| ledger.lines(&i.number)).unwrap_or_default(),
             documents: &documents,
             broken_promises,
-            ..Case::new(&p.parsed, today)
+            ..Case::new(&p.parsed, &p.reply, today)
         };
         let decision = rules::decide(&case, &self.rules);
+        // A payment report moves the invoice's open promises on.
+        let settled = match (payment_of(&decision, prediction), p.link.invoice.as_deref()) {
+            (Some(amount), Some(number)) => {
+                let open = self.store.open_promises(number).await?;
+                rules::promise::on_payment(&open, amount.as_deref())
+            }
+            _ => Vec::new(),
+        };
         Ok(new_item(
             p,
             prediction,
             &decision,
+            settled,
             &self.rules,
             &self.thresholds,
         )?)
@@ -460,7 +439,7 @@ impl Pipeline {
         if prepared.is_empty() {
             return Vec::new();
         }
-        let replies: Vec<Reply> = prepared.iter().map(reply_of).collect();
+        let replies: Vec<PreparedReply> = prepared.iter().map(|p| p.reply.clone()).collect();
         match handle.classify(replies.clone()).await {
             Ok(preds) if preds.len() == replies.len() => preds.into_iter().map(Ok).collect(),
             Ok(preds) => {
@@ -491,14 +470,19 @@ impl Pipeline {
     }
 }
 
-/// What the classifier reads of a message.
-fn reply_of(p: &Prepared) -> Reply {
-    Reply {
-        id: p.raw.source_ref.clone(),
-        subject: p.parsed.subject.clone(),
-        from: p.parsed.from.clone().unwrap_or_default(),
-        body: p.parsed.body.clone(),
-        date: p.parsed.date.clone(),
+/// The payment a decision reports for its invoice, if any: `Some(None)` for
+/// a payment in full (amount as the invoice), `Some(Some(amount))` for a
+/// partial one.
+fn payment_of(d: &Decision, prediction: &Result<Prediction, String>) -> Option<Option<String>> {
+    match d.rule {
+        "payment_reported" => Some(None),
+        "partial_payment" => Some(
+            prediction
+                .as_ref()
+                .ok()
+                .and_then(|p| p.facts.amounts.first().cloned()),
+        ),
+        _ => None,
     }
 }
 
@@ -508,6 +492,7 @@ fn new_item(
     p: &Prepared,
     prediction: &Result<Prediction, String>,
     d: &Decision,
+    settled_promises: Vec<TrackedPromise>,
     cfg: &RuleConfig,
     thresholds: &BTreeMap<Label, f32>,
 ) -> Result<NewItem, StoreError> {
@@ -529,11 +514,6 @@ fn new_item(
         .as_ref()
         .map(serde_json::to_value)
         .transpose()?;
-    let payment = match d.rule {
-        "payment_reported" => Some(None),
-        "partial_payment" => Some(facts.amounts.first().cloned()),
-        _ => None,
-    };
     let mut audit = vec![AuditEntry::new(
         "ingest",
         json!({
@@ -612,10 +592,10 @@ fn new_item(
             escalation,
             follow_up: d.follow_up.map(|f| f.to_string()),
             promise: d.promise.clone(),
-            invoice_status: d.invoice_status.map(str::to_string),
+            invoice_status: d.invoice_status,
             pause_reminders: d.pause_reminders,
             contact_update: d.contact_update.clone(),
-            payment,
+            settled_promises,
         }),
         audit,
     })

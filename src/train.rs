@@ -25,9 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::classify::bert::read_config;
 use crate::classify::calibrate::{best_threshold, fit_platt};
-use crate::classify::extract::client_text_with_sender;
 use crate::classify::model::{ClassifierMeta, ClassifierNet};
-use crate::classify::predict::model_input;
 use crate::classify::tokenize::{TextTokenizer, Window, Windowing, make_batch};
 use crate::domain::{Label, LabelledReply};
 use crate::jsonl::{JsonlError, data_files, read_labelled};
@@ -423,8 +421,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainingRecord, TrainError> {
     let mut train_set = Vec::new();
     let mut val_set = Vec::new();
     for r in &data {
-        let ct = client_text_with_sender(&r.reply.body, &r.reply.from);
-        let windows = tokenizer.windows(&model_input(&r.reply.body, &ct))?;
+        let input = crate::text::prepare(r.reply.clone()).model_input();
+        let windows = tokenizer.windows(&input)?;
         let tokens = windows.iter().map(|w| w.ids.len()).sum();
         let ex = Example {
             windows,

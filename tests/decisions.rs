@@ -7,9 +7,9 @@ use std::path::Path;
 use std::process::Command;
 
 use ar_triage::classify::{ClassifierHandle, ClassifyError, FixedScores, Model};
-use ar_triage::domain::{Prediction, Reply};
+use ar_triage::domain::{Prediction, PreparedReply};
 use ar_triage::ingest::maildir::MaildirSource;
-use ar_triage::ledger::{Ledger, read_clients, read_engagements, read_invoices};
+use ar_triage::ledger_csv::{Ledger, read_clients, read_engagements, read_invoices};
 use ar_triage::pipeline::{Classifier, IngestOptions, Pipeline};
 use ar_triage::rules::{PromiseState, RuleConfig};
 use ar_triage::store::{DraftAction, ItemFilter, Store, StoredItem};
@@ -38,7 +38,7 @@ INV-1,Data migration,Senior Consultant,40,hour,175,7000
 fn invoice_lines() -> std::collections::BTreeMap<String, Vec<ar_triage::domain::InvoiceLine>> {
     let mut by = std::collections::BTreeMap::new();
     for (number, line) in
-        ar_triage::ledger::read_invoice_lines(INVOICE_LINES.as_bytes(), "invoice_lines.csv")
+        ar_triage::ledger_csv::read_invoice_lines(INVOICE_LINES.as_bytes(), "invoice_lines.csv")
             .unwrap()
     {
         by.entry(number).or_insert_with(Vec::new).push(line);
@@ -51,12 +51,12 @@ fn invoice_lines() -> std::collections::BTreeMap<String, Vec<ar_triage::domain::
 struct Keyed;
 
 impl Model for Keyed {
-    fn predict(&self, replies: &[Reply]) -> Result<Vec<Prediction>, ClassifyError> {
+    fn predict(&self, replies: &[PreparedReply]) -> Result<Vec<Prediction>, ClassifyError> {
         let mut out = Vec::new();
         for r in replies {
-            let scores = if r.body.contains("out of scope") {
+            let scores = if r.reply.body.contains("out of scope") {
                 [0.05, 0.05, 0.95, 0.05]
-            } else if r.body.contains("will pay") || r.body.contains("paid") {
+            } else if r.reply.body.contains("will pay") || r.reply.body.contains("paid") {
                 [0.05, 0.05, 0.05, 0.95]
             } else {
                 [0.05, 0.05, 0.05, 0.05]
@@ -134,7 +134,7 @@ fn status_of(ledger: &Ledger, number: &str) -> String {
         .find(|i| i.number == number)
         .unwrap()
         .status
-        .clone()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -531,7 +531,7 @@ async fn a_ledger_import_keeps_what_decisions_set_until_the_ledger_says_otherwis
 
     // The ledger's own status changes (the invoice was paid): it wins.
     let mut paid = ledger();
-    paid.invoices[0].status = "paid".into();
+    paid.invoices[0].status = "paid".parse().unwrap();
     store.import_ledger(&paid).await.unwrap();
     assert_eq!(
         status_of(&store.load_ledger().await.unwrap(), "INV-1"),

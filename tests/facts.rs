@@ -19,8 +19,8 @@
 //! month" is 11-30; "on the 15th" is the next 15th (12-15); dates without a
 //! year are their next occurrence (15 March → 2027-03-15).
 
-use ar_triage::classify::facts::{FactKind, FoundFact, find_facts, parse_email_date, to_facts};
 use ar_triage::domain::Facts;
+use ar_triage::text::facts::{FactKind, FoundFact, find_facts, parse_email_date, to_facts};
 use chrono::NaiveDate;
 
 use FactKind::{Amount, Date, Hours, InvoiceNumber, PoNumber};

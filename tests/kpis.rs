@@ -22,12 +22,12 @@ fn invoice(number: &str, issued: &str, amount: &str, currency: &str, status: &st
         number: number.into(),
         client_id: "C".into(),
         engagement_id: None,
-        issue_date: issued.into(),
-        due_date: issued.into(),
+        issue_date: issued.parse().unwrap(),
+        due_date: issued.parse().unwrap(),
         amount: amount.into(),
         currency: currency.into(),
         po_number: None,
-        status: status.into(),
+        status: status.parse().unwrap(),
         reminder_message_ids: vec![],
         paid_date: None,
     }
@@ -250,7 +250,7 @@ fn kpis_match_the_hand_computed_figures() {
 fn dso_counts_what_was_owed_at_the_end_of_the_window() {
     let mut inputs = inputs();
     // D's cash was posted on 5 November: still owed on 30 October.
-    inputs.invoices[3].paid_date = Some("2026-11-05".into());
+    inputs.invoices[3].paid_date = Some("2026-11-05".parse().unwrap());
     let october = KpiWindow {
         from: Some(day("2026-10-01")),
         to: Some(day("2026-10-30")),

@@ -5,7 +5,7 @@ use ar_triage::domain::{
     Attachment, AttachmentFacts, AttachmentKind, Client, Invoice, ParsedMessage, SourcedFact,
 };
 use ar_triage::ingest::link::{LinkProblem, Linker, link};
-use ar_triage::ledger::Ledger;
+use ar_triage::ledger_csv::Ledger;
 
 fn client(id: &str, domains: &[&str], contacts: &[&str]) -> Client {
     Client {
@@ -24,12 +24,12 @@ fn invoice(number: &str, client: &str, status: &str, reminders: &[&str]) -> Invo
         number: number.into(),
         client_id: client.into(),
         engagement_id: None,
-        issue_date: "2026-10-01".into(),
-        due_date: "2026-10-31".into(),
+        issue_date: "2026-10-01".parse().unwrap(),
+        due_date: "2026-10-31".parse().unwrap(),
         amount: "1000.00".into(),
         currency: "USD".into(),
         po_number: None,
-        status: status.into(),
+        status: status.parse().unwrap(),
         reminder_message_ids: reminders.iter().map(|s| s.to_string()).collect(),
         paid_date: None,
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use ar_triage::classify::{ClassifierHandle, FixedScores};
 use ar_triage::ingest::imap::{ImapSource, TlsMode};
 use ar_triage::ingest::maildir::MaildirSource;
-use ar_triage::ledger::Ledger;
+use ar_triage::ledger_csv::Ledger;
 use ar_triage::pipeline::{Classifier, IngestOptions, Pipeline};
 use ar_triage::store::{ItemFilter, Store};
 use serde_json::Value;
@@ -70,7 +70,7 @@ async fn store_at(path: &Path) -> Store {
         ledger.join("invoices.csv"),
         ledger.join("engagements.csv"),
     );
-    let ledger = Ledger::load(&ar_triage::ledger::LedgerFiles {
+    let ledger = Ledger::load(&ar_triage::ledger_csv::LedgerFiles {
         clients: &clients,
         invoices: &invoices,
         engagements: Some(&engagements),

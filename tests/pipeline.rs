@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ar_triage::classify::{ClassifierHandle, ClassifyError, FixedScores, Model};
-use ar_triage::domain::{Label, Prediction, Reply};
+use ar_triage::domain::{Label, Prediction, PreparedReply};
 use ar_triage::ingest::maildir::MaildirSource;
 use ar_triage::ingest::{Checkpoint, RawMessage, Source, SourceError};
-use ar_triage::ledger::{Ledger, read_clients, read_invoices};
+use ar_triage::ledger_csv::{Ledger, read_clients, read_invoices};
 use ar_triage::pipeline::{Classifier, IngestOptions, Pipeline};
 use ar_triage::store::{ItemFilter, Store, StoredItem};
 use tokio::sync::watch;
@@ -433,8 +433,8 @@ async fn without_a_model_items_still_exist_in_the_collections_queue() {
 struct Fussy;
 
 impl Model for Fussy {
-    fn predict(&self, replies: &[Reply]) -> Result<Vec<Prediction>, ClassifyError> {
-        if replies.iter().any(|r| r.body.contains("EXPLODE")) {
+    fn predict(&self, replies: &[PreparedReply]) -> Result<Vec<Prediction>, ClassifyError> {
+        if replies.iter().any(|r| r.reply.body.contains("EXPLODE")) {
             return Err(ClassifyError::Meta {
                 path: "fussy".into(),
                 message: "cannot read this one".into(),

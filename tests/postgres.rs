@@ -191,8 +191,8 @@ async fn drafts_actions_and_audit_tampering_on_postgres() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let ledger = ar_triage::ledger::Ledger {
-        clients: ar_triage::ledger::read_clients(
+    let ledger = ar_triage::ledger_csv::Ledger {
+        clients: ar_triage::ledger_csv::read_clients(
             "client_id,name,domains,contacts,partner,partner_email\n\
              ACME,Acme,acme.example,ap@acme.example,Dana Reyes,dana@ourfirm.example\n"
                 .as_bytes(),
@@ -200,7 +200,7 @@ async fn drafts_actions_and_audit_tampering_on_postgres() {
         )
         .unwrap(),
         engagements: vec![],
-        invoices: ar_triage::ledger::read_invoices(
+        invoices: ar_triage::ledger_csv::read_invoices(
             "invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids\n\
              INV-2030,ACME,,2026-10-01,2026-10-31,1000,USD,,open,\n"
                 .as_bytes(),

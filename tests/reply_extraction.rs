@@ -6,9 +6,7 @@
 //! sentence span maps back to text that appears in `text()`, spans are in
 //! order, and a non-blank body never yields an empty text.
 
-use ar_triage::classify::extract::{
-    ClientText, Span, client_text, client_text_with_sender, span_text,
-};
+use ar_triage::text::client::{ClientText, Span, client_text, client_text_with_sender, span_text};
 
 /// One table row.
 struct Case {

@@ -11,7 +11,7 @@ use ar_triage::domain::{
     Label, SourcedFact,
 };
 use ar_triage::ingest::{Checkpoint, RawMessage};
-use ar_triage::ledger::Ledger;
+use ar_triage::ledger_csv::Ledger;
 use ar_triage::store::{ItemFilter, NewItem, NewMessage, Store, Stored};
 mod common;
 use common::pg::PgSchema;
@@ -136,12 +136,12 @@ fn ledger_v1() -> Ledger {
                 number: "INV-1".into(),
                 client_id: "C-1".into(),
                 engagement_id: Some("E-1".into()),
-                issue_date: "2026-10-01".into(),
-                due_date: "2026-10-31".into(),
+                issue_date: "2026-10-01".parse().unwrap(),
+                due_date: "2026-10-31".parse().unwrap(),
                 amount: "8400.00".into(),
                 currency: "USD".into(),
                 po_number: Some("PO-77".into()),
-                status: "open".into(),
+                status: "open".parse().unwrap(),
                 reminder_message_ids: vec![
                     "r1@ourfirm.example".into(),
                     "r2@ourfirm.example".into(),
@@ -152,12 +152,12 @@ fn ledger_v1() -> Ledger {
                 number: "INV-2".into(),
                 client_id: "C-2".into(),
                 engagement_id: None,
-                issue_date: "2026-10-02".into(),
-                due_date: "2026-11-01".into(),
+                issue_date: "2026-10-02".parse().unwrap(),
+                due_date: "2026-11-01".parse().unwrap(),
                 amount: "1200.00".into(),
                 currency: "EUR".into(),
                 po_number: None,
-                status: "open".into(),
+                status: "open".parse().unwrap(),
                 reminder_message_ids: vec![],
                 paid_date: None,
             },
@@ -208,7 +208,7 @@ async fn ledger_import_upserts_by_id(store: &Store) {
     c1.domains = vec!["acme-corp.example".into()];
     c1.contacts = vec![];
     let mut inv1 = v1.invoices[0].clone();
-    inv1.status = "paid".into();
+    inv1.status = "paid".parse().unwrap();
     inv1.reminder_message_ids = vec!["r3@ourfirm.example".into()];
     let inv3 = Invoice {
         number: "INV-3".into(),

@@ -1,19 +1,15 @@
 //! The reply classifier: a fine-tuned MiniLM encoder in candle with a
 //! multi-label head, calibrated per label, explained by occlusion.
 //!
-//! Flow: [`extract`] finds the client's own words → [`tokenize`] windows them
-//! → [`model`] scores them with the [`bert`] encoder → [`calibrate`]d
-//! probabilities and thresholds decide the labels → [`predict`] adds
-//! evidence spans and [`facts`].
+//! Flow: a [`crate::domain::PreparedReply`] (the client's own words, read
+//! once by [`crate::text::prepare`]) → [`tokenize`] windows them → [`model`]
+//! scores them with the [`bert`] encoder → [`calibrate`]d probabilities and
+//! thresholds decide the labels → [`predict`] adds evidence spans.
 
 /// The BERT encoder built from differentiable ops.
 pub mod bert;
 /// Platt scaling and threshold selection.
 pub mod calibrate;
-/// Separating the client's new text from quoted history, signatures and disclaimers.
-pub mod extract;
-/// Dates, amounts, PO numbers, hours and invoice numbers found in text.
-pub mod facts;
 /// The classifier network, its artefacts and loading.
 pub mod model;
 /// Replies in, predictions with evidence and facts out.
@@ -24,5 +20,5 @@ pub mod tokenize;
 pub mod worker;
 
 pub use model::{ClassifierMeta, ClassifyError, ModelPaths, ReplyClassifier};
-pub use predict::{PredictOptions, predict};
+pub use predict::{PredictOptions, predict, predict_prepared};
 pub use worker::{ClassifierHandle, FixedScores, Model, WorkerError};

@@ -1,7 +1,7 @@
 //! From replies to predictions: extraction, scoring, explanations and facts.
 //!
 //! Each reply's body is reduced to the client's own new text (see
-//! [`super::extract`]); the model scores that text; for every predicted label
+//! [`crate::text::client`]); the model scores that text; for every predicted label
 //! the sentences that drove its score are found by occlusion — the reply is
 //! scored again with each sentence left out, and a sentence's weight is how
 //! much the label's probability drops without it. Spans are sentences of the
@@ -9,10 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use super::extract::{ClientText, Span, client_text_with_sender, span_text};
-use super::facts::{find_facts, parse_email_date, to_facts};
 use super::model::{ClassifyError, ReplyClassifier};
-use crate::domain::{Evidence, Label, Prediction, Reply};
+use crate::domain::{Evidence, Label, Prediction, PreparedReply, Reply, Span};
+use crate::text::{self, facts::to_facts};
 
 /// How much explaining to do.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,48 +36,6 @@ impl Default for PredictOptions {
     }
 }
 
-/// Most words a reply may have to count as a bare answer ("Yes.", "Friday.").
-const BARE_ANSWER_WORDS: usize = 4;
-
-/// Spec rule 1: a bare answer that only makes sense through our quoted
-/// question ("Yes.") is read as answering it. For client texts of at most
-/// [`BARE_ANSWER_WORDS`] words, returns the last question found in the
-/// quoted text below the client's words (`>` markers removed), if any.
-pub fn quoted_question(body: &str, client: &ClientText) -> Option<String> {
-    if client.text().split_whitespace().count() > BARE_ANSWER_WORDS {
-        return None;
-    }
-    let after = client.segments().last().map_or(0, |s| s.end);
-    let rest: String = body.chars().skip(after).collect();
-    let mut question = None;
-    for line in rest.lines() {
-        let line = line
-            .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
-            .trim();
-        if let Some(q) = line.rfind('?') {
-            // The sentence that ends at the question mark.
-            let head = &line[..=q];
-            let start = head
-                .char_indices()
-                .rev()
-                .skip(1)
-                .find(|(_, c)| matches!(c, '.' | '!' | '?'))
-                .map_or(0, |(i, _)| i + 1);
-            question = Some(head[start..].trim().to_string());
-        }
-    }
-    question.filter(|q| q.chars().count() > 3)
-}
-
-/// The text the model reads for a reply: the client's own words, followed
-/// for bare answers by the quoted question they answer.
-pub fn model_input(body: &str, client: &ClientText) -> String {
-    match quoted_question(body, client) {
-        Some(q) => format!("{}\n(answering: {q})", client.text()),
-        None => client.text().to_string(),
-    }
-}
-
 /// The client's text of a body with one sentence blanked out.
 fn text_without(chars: &[char], segments: &[Span], skip: Span) -> String {
     let mut parts = Vec::with_capacity(segments.len());
@@ -95,40 +52,43 @@ fn text_without(chars: &[char], segments: &[Span], skip: Span) -> String {
 }
 
 /// Predicts labels, calibrated scores, evidence and facts for each reply, in
-/// input order.
+/// input order. Reads each reply once ([`text::prepare`]); callers that
+/// already hold prepared replies use [`predict_prepared`].
 pub fn predict(
     clf: &ReplyClassifier,
     replies: &[Reply],
     opts: &PredictOptions,
 ) -> Result<Vec<Prediction>, ClassifyError> {
-    let extracted: Vec<_> = replies
-        .iter()
-        .map(|r| client_text_with_sender(&r.body, &r.from))
-        .collect();
-    let inputs: Vec<String> = replies
-        .iter()
-        .zip(&extracted)
-        .map(|(r, c)| model_input(&r.body, c))
-        .collect();
+    let prepared: Vec<PreparedReply> = replies.iter().cloned().map(text::prepare).collect();
+    predict_prepared(clf, &prepared, opts)
+}
+
+/// Predicts labels, calibrated scores, evidence and facts for each prepared
+/// reply, in input order.
+pub fn predict_prepared(
+    clf: &ReplyClassifier,
+    replies: &[PreparedReply],
+    opts: &PredictOptions,
+) -> Result<Vec<Prediction>, ClassifyError> {
+    let inputs: Vec<String> = replies.iter().map(PreparedReply::model_input).collect();
     let texts: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let probs = clf.probabilities(&texts)?;
     let labels = clf.meta().labels.clone();
     let model = clf.meta().display_name();
 
     let mut out = Vec::with_capacity(replies.len());
-    for ((reply, ct), p) in replies.iter().zip(&extracted).zip(probs) {
-        let reference = reply.date.as_deref().and_then(parse_email_date);
+    for (prepared, p) in replies.iter().zip(probs) {
+        let reply = &prepared.reply;
         let predicted = clf.decide(&p);
         let mut evidence = BTreeMap::new();
         if opts.explain && !predicted.is_empty() {
             let chars: Vec<char> = reply.body.chars().collect();
-            let sentences = ct.sentences();
-            let context = quoted_question(&reply.body, ct)
-                .map(|q| format!("\n(answering: {q})"))
-                .unwrap_or_default();
-            let variants: Vec<String> = sentences
+            let variants: Vec<String> = prepared
+                .sentences
                 .iter()
-                .map(|s| text_without(&chars, ct.segments(), *s) + &context)
+                .map(|s| {
+                    prepared.model_input_with(&text_without(&chars, &prepared.segments, s.span))
+                })
                 .collect();
             let refs: Vec<&str> = variants.iter().map(String::as_str).collect();
             let occluded = if refs.is_empty() {
@@ -138,19 +98,16 @@ pub fn predict(
             };
             for label in &predicted {
                 let li = labels.iter().position(|l| l == label).unwrap_or(0);
-                let mut spans: Vec<Evidence> = sentences
+                let mut spans: Vec<Evidence> = prepared
+                    .sentences
                     .iter()
                     .zip(&occluded)
-                    .map(|(s, q)| {
-                        let text = span_text(&reply.body, *s);
-                        let facts = to_facts(&find_facts(&text, reference, None));
-                        Evidence {
-                            text,
-                            start: s.start,
-                            end: s.end,
-                            weight: (p[li] - q[li]).max(0.0),
-                            facts,
-                        }
+                    .map(|(s, q)| Evidence {
+                        text: s.text.clone(),
+                        start: s.span.start,
+                        end: s.span.end,
+                        weight: (p[li] - q[li]).max(0.0),
+                        facts: to_facts(&s.facts),
                     })
                     .collect();
                 spans.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.start.cmp(&b.start)));
@@ -170,7 +127,7 @@ pub fn predict(
             labels: predicted,
             scores,
             evidence,
-            facts: to_facts(&find_facts(ct.text(), reference, None)),
+            facts: prepared.fact_lists.clone(),
             model: model.clone(),
         });
     }
@@ -180,22 +137,6 @@ pub fn predict(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bare_answers_read_the_quoted_question() {
-        let body = "Friday.\n\nOn Mon, 16 Nov 2026 at 09:02, AR <ar@firm.example> wrote:\n> Invoice INV-2031 is overdue. Can you confirm when this will be paid?\n> Thanks, AR";
-        let ct = super::super::extract::client_text(body);
-        assert_eq!(
-            model_input(body, &ct),
-            "Friday.\n(answering: Can you confirm when this will be paid?)"
-        );
-        let long = "We will pay the invoice on Friday next week.\n> Can you confirm when this will be paid?";
-        let ct = super::super::extract::client_text(long);
-        assert_eq!(model_input(long, &ct), ct.text());
-        let no_question = "Yes.\n> Invoice INV-2031 is overdue.";
-        let ct = super::super::extract::client_text(no_question);
-        assert_eq!(quoted_question(no_question, &ct), None);
-    }
 
     #[test]
     fn text_without_blanks_only_the_sentence() {

@@ -12,21 +12,21 @@ use tokio::sync::oneshot;
 
 use super::ReplyClassifier;
 use super::model::ClassifyError;
-use super::predict::{PredictOptions, predict};
-use crate::domain::{Label, Prediction, Reply};
+use super::predict::{PredictOptions, predict_prepared};
+use crate::domain::{Label, Prediction, PreparedReply};
 
 /// Anything that turns replies into predictions: the real classifier, or a
 /// fixed-score stand-in for tests that must run without weights.
 pub trait Model: Send + 'static {
     /// Predictions for `replies`, in order.
-    fn predict(&self, replies: &[Reply]) -> Result<Vec<Prediction>, ClassifyError>;
+    fn predict(&self, replies: &[PreparedReply]) -> Result<Vec<Prediction>, ClassifyError>;
     /// Name and version reported with each prediction.
     fn name(&self) -> String;
 }
 
 impl Model for ReplyClassifier {
-    fn predict(&self, replies: &[Reply]) -> Result<Vec<Prediction>, ClassifyError> {
-        predict(self, replies, &PredictOptions::default())
+    fn predict(&self, replies: &[PreparedReply]) -> Result<Vec<Prediction>, ClassifyError> {
+        predict_prepared(self, replies, &PredictOptions::default())
     }
     fn name(&self) -> String {
         self.meta().display_name()
@@ -43,11 +43,11 @@ pub struct FixedScores {
 }
 
 impl Model for FixedScores {
-    fn predict(&self, replies: &[Reply]) -> Result<Vec<Prediction>, ClassifyError> {
+    fn predict(&self, replies: &[PreparedReply]) -> Result<Vec<Prediction>, ClassifyError> {
         Ok(replies
             .iter()
             .map(|r| Prediction {
-                id: r.id.clone(),
+                id: r.reply.id.clone(),
                 labels: Label::ALL
                     .into_iter()
                     .filter(|l| self.scores[l.index()] >= 0.5)
@@ -79,7 +79,7 @@ pub enum WorkerError {
 }
 
 struct Job {
-    replies: Vec<Reply>,
+    replies: Vec<PreparedReply>,
     span: tracing::Span,
     answer: oneshot::Sender<Result<Vec<Prediction>, ClassifyError>>,
 }
@@ -118,7 +118,10 @@ impl ClassifierHandle {
 
     /// Classifies `replies` on the model thread and waits for the answer
     /// without blocking the async runtime.
-    pub async fn classify(&self, replies: Vec<Reply>) -> Result<Vec<Prediction>, WorkerError> {
+    pub async fn classify(
+        &self,
+        replies: Vec<PreparedReply>,
+    ) -> Result<Vec<Prediction>, WorkerError> {
         let (answer, rx) = oneshot::channel();
         self.jobs
             .send(Job {
@@ -134,6 +137,7 @@ impl ClassifierHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Reply;
 
     #[tokio::test]
     async fn handle_answers_from_the_model_thread() {
@@ -141,16 +145,16 @@ mod tests {
             scores: [0.9, 0.1, 0.2, 0.6],
         });
         let replies = vec![
-            Reply {
+            crate::text::prepare(Reply {
                 id: "a".into(),
                 body: "Sitting with our CFO.".into(),
                 ..Default::default()
-            },
-            Reply {
+            }),
+            crate::text::prepare(Reply {
                 id: "b".into(),
                 body: "Paid.".into(),
                 ..Default::default()
-            },
+            }),
         ];
         let preds = handle.clone().classify(replies).await.unwrap();
         assert_eq!(preds.len(), 2);

@@ -402,12 +402,12 @@ pub fn routed_to_draft(
         number: "EVAL-1".into(),
         client_id: client.id.clone(),
         engagement_id: Some(engagement.id.clone()),
-        issue_date: (today - chrono::Days::new(40)).to_string(),
-        due_date: (today - chrono::Days::new(10)).to_string(),
+        issue_date: today - chrono::Days::new(40),
+        due_date: today - chrono::Days::new(10),
         amount: "1000.00".into(),
         currency: "USD".into(),
         po_number: None,
-        status: "open".into(),
+        status: crate::domain::InvoiceStatus::Open,
         reminder_message_ids: Vec::new(),
         paid_date: None,
     };
@@ -421,12 +421,13 @@ pub fn routed_to_draft(
                 body: reply.reply.body.clone(),
                 ..ParsedMessage::default()
             };
+            let prepared = crate::text::prepare(reply.reply.clone());
             let case = Case {
                 prediction: Some(prediction),
                 client: Some(&client),
                 engagement: Some(&engagement),
                 invoice: Some(&invoice),
-                ..Case::new(&message, today)
+                ..Case::new(&message, &prepared, today)
             };
             decide(&case, &cfg).route == Route::Draft
         })

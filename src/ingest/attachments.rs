@@ -54,7 +54,7 @@
 //! migration is out of scope") and dates. Remittances give amounts, the
 //! invoice numbers paid and the payment date; invoices and other documents
 //! give PO numbers, invoice numbers, amounts and dates. Dates, amounts, PO
-//! and invoice numbers are found with [`crate::classify::facts::find_facts`],
+//! and invoice numbers are found with [`crate::text::facts::find_facts`],
 //! one line at a time.
 
 use std::borrow::Cow;
@@ -64,8 +64,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::classify::facts::{FactKind, find_facts};
+use crate::domain::FactKind;
 use crate::domain::{Attachment, AttachmentFacts, AttachmentKind, RateLine, SourcedFact};
+use crate::text::facts::find_facts;
 
 /// Largest uncompressed size of a DOCX entry that is read (20 MiB); a larger
 /// declared or actual size is treated as a zip bomb.
@@ -949,7 +950,7 @@ impl Sections {
     fn read(
         &mut self,
         l: &Line<'_>,
-        found: &[crate::classify::facts::FoundFact],
+        found: &[crate::domain::FoundFact],
         facts: &mut AttachmentFacts,
     ) {
         let text = l.text.trim();
@@ -1079,7 +1080,7 @@ impl Sections {
 fn rate_on_line(
     l: &Line<'_>,
     text: &str,
-    found: &[crate::classify::facts::FoundFact],
+    found: &[crate::domain::FoundFact],
     in_rates: bool,
     section_unit: Option<&'static str>,
 ) -> Option<RateLine> {

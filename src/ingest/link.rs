@@ -24,8 +24,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Ledger;
 use crate::domain::ParsedMessage;
-use crate::ledger::{CLOSED_STATUSES, Ledger};
 
 /// Why a reply could not be linked to exactly one invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,7 +214,7 @@ impl Linker {
             }
             l.client_of
                 .insert(inv.number.clone(), inv.client_id.clone());
-            if !CLOSED_STATUSES.contains(&inv.status.as_str()) {
+            if !inv.status.is_closed() {
                 push_unique(&mut l.open_invoices, inv.client_id.clone(), &inv.number);
             }
         }

@@ -10,28 +10,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-/// A message as fetched from a source, before parsing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawMessage {
-    /// Source kind and location, e.g. `maildir:/srv/inbox` or `imap://user@host/INBOX`.
-    pub source: String,
-    /// Where in the source: the Maildir file name, or `UIDVALIDITY/UID` for IMAP.
-    pub source_ref: String,
-    /// The message's bytes exactly as received.
-    pub bytes: Vec<u8>,
-    /// Source position to persist in the same transaction as the stored
-    /// item (IMAP's UIDVALIDITY and UID); `None` for sources that need none.
-    pub checkpoint: Option<Checkpoint>,
-}
-
-/// A source's resume position, stored with the items it produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checkpoint {
-    /// Which source (and mailbox) this is for.
-    pub key: String,
-    /// Opaque position, e.g. `"<uidvalidity>:<last uid>"`.
-    pub value: String,
-}
+pub use crate::domain::message::{Checkpoint, RawMessage};
 
 /// Errors of a message source.
 #[derive(Debug, thiserror::Error)]

@@ -37,9 +37,10 @@ use mail_parser::{
 use regex::Regex;
 
 use super::attachments::{html_text, read_attachment, tidy_lines, windows_1252};
-use crate::classify::extract::{client_text, span_text};
-use crate::classify::facts::{FactKind, find_facts};
+use crate::domain::FactKind;
 use crate::domain::{Attachment, ParsedMessage};
+use crate::text::client::{client_text, span_text};
+use crate::text::facts::find_facts;
 
 /// Messages larger than this (25 MiB) keep their headers only.
 pub const MAX_MESSAGE_BYTES: usize = 25 * 1024 * 1024;

@@ -41,44 +41,12 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
+use super::analysis::{Analysis, ContactFinding, PoFinding};
 use super::lang::{self, Lang};
-use super::route::{Analysis, ContactFinding, PoFinding, Rule};
 use super::signals::one_line;
-use super::{Case, FactUse, Route, RuleConfig, Tone};
+use super::{Case, Draft, FactUse, Route, RuleConfig, Tone};
 use crate::domain::Label;
-
-/// A drafted reply awaiting a person's approve / edit / reject.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Draft {
-    /// The client address it answers (the reply's From), when known.
-    pub to: Option<String>,
-    /// `Re: <the reply's subject>`, never doubled.
-    pub subject: String,
-    /// Plain-text body.
-    pub body: String,
-    /// The reply's Message-ID, for the `In-Reply-To` header.
-    pub in_reply_to: Option<String>,
-    /// Message-IDs for the `References` header, oldest first.
-    pub references: Vec<String>,
-    /// Every fact the body states, with its source.
-    pub facts_used: Vec<FactUse>,
-    /// The templates rendered, in order (greeting, opening, sections,
-    /// closing), by name (`po_new`); [`Draft::language`] says which
-    /// language's set.
-    pub templates: Vec<String>,
-    /// The language it is written in, an ISO 639-1 code (`de`; see
-    /// [`super::lang`]). Drafts stored before languages existed read as `en`.
-    #[serde(default = "english")]
-    pub language: String,
-    /// The tone it is written in.
-    pub tone: Tone,
-    /// Invoice numbers whose PDF goes with the draft (invoice-copy requests).
-    pub attach_invoices: Vec<String>,
-    /// True when the rule configuration lets it go without a person.
-    pub auto_send: bool,
-}
 
 /// Declares [`TEMPLATE_NAMES`] and embeds every template of every language
 /// at build time: a template missing from a language's folder is a build
@@ -288,13 +256,13 @@ pub(crate) fn compose(
     cfg: &RuleConfig,
     a: &Analysis,
     sections: &[Section],
-    rule: &Rule,
+    route: Route,
 ) -> Result<Draft, String> {
     let env = ENV.as_ref().map_err(Clone::clone)?;
     let msg = case.message;
-    let language = lang::choose(case.client, &msg.body, msg.from.as_deref()).lang;
+    let language = lang::choose(case.client, case.reply.language).lang;
     let bag = fact_bag(case, cfg, a, sections, language);
-    let chasing = rule.route != Route::Partner && sections.iter().any(Section::chases);
+    let chasing = route != Route::Partner && sections.iter().any(Section::chases);
     let mut tone = if chasing { a.tone() } else { Tone::Friendly };
     if tone != Tone::Friendly
         && !(bag.contains_key("due_date") && bag.contains_key("invoice_amount"))
@@ -392,12 +360,12 @@ fn fact_bag(
         );
         put(
             "due_date",
-            render_ledger_date(&inv.due_date, lang),
+            lang.format_date(inv.due_date),
             "ledger:invoice.due_date".into(),
         );
         put(
             "issue_date",
-            render_ledger_date(&inv.issue_date, lang),
+            lang.format_date(inv.issue_date),
             "ledger:invoice.issue_date".into(),
         );
     }
@@ -459,20 +427,6 @@ fn fact_bag(
 /// [`Lang::format_date`]).
 pub(crate) fn render_date(d: NaiveDate) -> String {
     Lang::En.format_date(d)
-}
-
-/// A ledger date (`YYYY-MM-DD`) as drafts in `lang` write it; anything else
-/// as written.
-fn render_ledger_date(s: &str, lang: Lang) -> String {
-    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(d) => lang.format_date(d),
-        Err(_) => one_line(s),
-    }
-}
-
-/// The language of drafts that predate [`Draft::language`].
-fn english() -> String {
-    Lang::En.code().to_string()
 }
 
 static RE_REPLY_PREFIX: LazyLock<Result<Regex, regex::Error>> = LazyLock::new(|| {

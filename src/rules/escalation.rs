@@ -19,12 +19,12 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::analysis::Analysis;
 use super::money::Money;
-use super::route::{Analysis, Unit};
 use super::signals::{keywords, one_line};
 use super::{Case, FactUse, InvoiceLine, SourcedValue};
-use crate::classify::facts::FactKind;
-use crate::domain::{Attachment, AttachmentKind, Label, SourcedFact};
+use crate::domain::Sentence;
+use crate::domain::{Attachment, AttachmentKind, FactKind, Label, SourcedFact};
 
 /// A span of the client's reply that drove the `scope_dispute` label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,7 +119,7 @@ struct Contract {
 
 /// Builds the packet for a case whose labels include `scope_dispute`.
 pub(crate) fn packet(case: &Case<'_>, a: &Analysis) -> EscalationPacket {
-    let units: &[Unit] = a
+    let units: &[Sentence] = a
         .evidence
         .get(&Label::ScopeDispute)
         .map(Vec::as_slice)
@@ -142,10 +142,10 @@ pub(crate) fn packet(case: &Case<'_>, a: &Analysis) -> EscalationPacket {
         None => units
             .iter()
             .map(|u| {
-                let end = u.start + u.text.chars().count();
+                let end = u.span.start + u.text.chars().count();
                 EvidenceSpan {
                     text: u.text.clone(),
-                    start: u.start,
+                    start: u.span.start,
                     end,
                     weight: 0.0,
                     source: u.source(),

@@ -65,16 +65,19 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Attachment, Client, Engagement, Invoice, Label, ParsedMessage, Prediction};
+use crate::domain::{
+    Attachment, Client, Engagement, Invoice, InvoiceStatus, Label, ParsedMessage, Prediction,
+    PreparedReply,
+};
 
+/// What the rules read from a case, once.
+mod analysis;
 /// Drafts: templates, fact binding, threading.
 pub mod draft;
 /// The escalation packet a partner gets for a scope dispute.
 pub mod escalation;
 /// The language of a draft: ledger, reply detection, localised dates.
 pub mod lang;
-/// Money in minor units, parsed from ledger and fact strings.
-pub mod money;
 /// Promises to pay: extraction and state transitions.
 pub mod promise;
 /// Which invoices may be chased today, and why the others are held back.
@@ -83,106 +86,20 @@ pub mod reminder;
 pub mod route;
 mod signals;
 
-pub use draft::{Draft, TEMPLATE_NAMES, reply_subject};
+pub use draft::{TEMPLATE_NAMES, reply_subject};
 pub use escalation::{Aspect, Comparison, EscalationPacket, EvidenceSpan};
-pub use money::Money;
-pub use promise::{Escalation, Promise, PromiseState};
+pub use promise::Escalation;
+
+/// Money is the domain's; `rules::money::Money` keeps working.
+pub use crate::domain::money;
+/// The decision's data types live in the domain; re-exported where the rules make them.
+pub use crate::domain::{
+    ContactUpdate, Draft, FactUse, Money, Promise, PromiseState, Route, SourcedValue, Tone,
+};
 pub use route::{RULES, Rule, decide, rule_table_markdown};
 
 /// Billed lines live in the domain; re-exported here where the rules use them.
 pub use crate::domain::InvoiceLine;
-
-/// Where a reply goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Route {
-    /// A drafted reply awaits a person's approve / edit / reject.
-    Draft,
-    /// The collections team's human queue.
-    Collections,
-    /// The partner who owns the client or engagement.
-    Partner,
-}
-
-impl Route {
-    /// The route's name as stored and printed (`draft`, `collections`, `partner`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Route::Draft => "draft",
-            Route::Collections => "collections",
-            Route::Partner => "partner",
-        }
-    }
-}
-
-/// How firmly a chasing draft is worded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tone {
-    /// Not overdue or recently overdue: thanks and a question.
-    Friendly,
-    /// Overdue for a while: states the amount and due date.
-    Firm,
-    /// Long overdue: says the invoice remains unpaid and asks for attention.
-    Formal,
-}
-
-impl Tone {
-    /// The tone's name as used in template names and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tone::Friendly => "friendly",
-            Tone::Firm => "firm",
-            Tone::Formal => "formal",
-        }
-    }
-
-    /// The tone of tier `n` (0 friendly, 1 firm, 2 formal), `None` past formal.
-    pub fn from_tier(n: u32) -> Option<Tone> {
-        match n {
-            0 => Some(Tone::Friendly),
-            1 => Some(Tone::Firm),
-            2 => Some(Tone::Formal),
-            _ => None,
-        }
-    }
-
-    /// One tier up, `None` past formal (the collector takes over).
-    pub fn up(self) -> Option<Tone> {
-        Tone::from_tier(self as u32 + 1)
-    }
-}
-
-/// A fact a draft states, with where it came from so a person can check it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FactUse {
-    /// The template variable (`invoice_amount`).
-    pub name: String,
-    /// The value as written in the draft (`USD 8,400.00`).
-    pub value: String,
-    /// Its source: `ledger:invoice.amount`, `reply:body chars 5..89`,
-    /// `sow:SOW.pdf p2 l14`, `config:sender_name`.
-    pub source: String,
-}
-
-/// A value with its source, for escalation packets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourcedValue {
-    /// The value (`"150.00 USD"`, `"120"`, a scope item's text).
-    pub value: String,
-    /// Where it came from, written like [`FactUse::source`].
-    pub source: String,
-}
-
-impl SourcedValue {
-    /// A value with its source.
-    pub fn new(value: impl Into<String>, source: impl Into<String>) -> SourcedValue {
-        SourcedValue {
-            value: value.into(),
-            source: source.into(),
-        }
-    }
-}
 
 /// Settings of the rules. Every field has a default, so a config file names
 /// only what it changes.
@@ -266,6 +183,8 @@ impl RuleConfig {
 pub struct Case<'a> {
     /// The parsed email.
     pub message: &'a ParsedMessage,
+    /// The reply read once: client text, sentences, language, facts.
+    pub reply: &'a PreparedReply,
     /// The classifier's labels, scores and evidence; `None` when there is none.
     pub prediction: Option<&'a Prediction>,
     /// Why there is no prediction (`"model not loaded"`), when there is none.
@@ -291,11 +210,12 @@ pub struct Case<'a> {
 }
 
 impl<'a> Case<'a> {
-    /// A case with only the message and the day known; set the other fields
-    /// with struct update syntax.
-    pub fn new(message: &'a ParsedMessage, today: NaiveDate) -> Case<'a> {
+    /// A case with only the message, its prepared reply and the day known;
+    /// set the other fields with struct update syntax.
+    pub fn new(message: &'a ParsedMessage, reply: &'a PreparedReply, today: NaiveDate) -> Case<'a> {
         Case {
             message,
+            reply,
             prediction: None,
             unclassified_reason: None,
             client: None,
@@ -308,17 +228,6 @@ impl<'a> Case<'a> {
             broken_promises: 0,
         }
     }
-}
-
-/// A billing contact to record, from a contact-change request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContactUpdate {
-    /// The client's ledger id, when known.
-    pub client_id: Option<String>,
-    /// The new contact address, lower-cased.
-    pub contact: String,
-    /// Where the reply says it.
-    pub source: String,
 }
 
 /// What happens to one reply, and why.
@@ -335,7 +244,7 @@ pub struct Decision {
     /// For scope disputes: what the partner needs to judge it.
     pub escalation: Option<EscalationPacket>,
     /// New status for the invoice (`payment_reported`, `disputed`), if any.
-    pub invoice_status: Option<&'static str>,
+    pub invoice_status: Option<InvoiceStatus>,
     /// True when reminders for the invoice must stop (paid or disputed).
     pub pause_reminders: bool,
     /// When to look at the invoice again.

@@ -7,7 +7,7 @@
 //!
 //! * **date**: the earliest date on or after the reply's date (relative
 //!   dates such as "next Friday" resolved against the reply's Date header by
-//!   [`crate::classify::facts::find_facts`]);
+//!   [`crate::text::facts::find_facts`]);
 //! * **amount**: the amount nearest that date in the same sentence (or the
 //!   first amount when there is no date). An amount below the invoice's is a
 //!   **partial** payment; "half", "the undisputed part", "the rest" and the
@@ -26,51 +26,14 @@
 //! the next draft's tone goes up one tier, and past `formal` the collector
 //! takes over.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::money::Money;
-use super::route::Unit;
 use super::signals::mentions_partial;
 use super::{FactUse, Tone};
-use crate::classify::facts::FactKind;
-use crate::domain::Invoice;
-
-/// Where a promise stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PromiseState {
-    /// Made, not yet due or not yet paid.
-    Open,
-    /// The amount promised has arrived.
-    Kept,
-    /// The follow-up day came without the payment.
-    Broken,
-}
-
-/// A client's promise to pay an invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Promise {
-    /// The invoice number.
-    pub invoice: String,
-    /// The day the promise was made (the reply's date).
-    pub made_on: NaiveDate,
-    /// The promised payment date, when the reply names one.
-    pub date: Option<NaiveDate>,
-    /// The amount promised, normalised (`"2000.00 USD"`); `None` when the
-    /// reply promises part of the invoice without saying how much.
-    pub amount: Option<String>,
-    /// True when less than the whole invoice is promised.
-    pub partial: bool,
-    /// When to check: the day after `date`, or the default follow-up.
-    pub follow_up: NaiveDate,
-    /// Total received towards this promise so far, normalised.
-    pub received: Option<String>,
-    /// Where the promise stands.
-    pub state: PromiseState,
-    /// Where the reply makes it (`reply:body chars 5..89`).
-    pub source: String,
-}
+use crate::domain::Sentence;
+use crate::domain::{FactKind, Invoice, Promise, TrackedPromise};
 
 /// What a broken promise leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,88 +56,29 @@ impl Escalation {
     }
 }
 
-impl Promise {
-    /// A new open promise; the follow-up is the day after `date`, or
-    /// `default_days` after `made_on` without a date.
-    pub fn new(
-        invoice: &str,
-        made_on: NaiveDate,
-        date: Option<NaiveDate>,
-        amount: Option<&Money>,
-        partial: bool,
-        default_days: u32,
-        source: &str,
-    ) -> Promise {
-        let follow_up = match date {
-            Some(d) => d.checked_add_days(Days::new(1)).unwrap_or(d),
-            None => made_on
-                .checked_add_days(Days::new(u64::from(default_days)))
-                .unwrap_or(made_on),
-        };
-        Promise {
-            invoice: invoice.to_string(),
-            made_on,
-            date,
-            amount: amount.map(Money::normalised),
-            partial,
-            follow_up,
-            received: None,
-            state: PromiseState::Open,
-            source: source.to_string(),
-        }
-    }
+/// The open promises a payment of the invoice moves on (kept, or more
+/// received), as they become ([`Promise::on_payment`]); `amount` is
+/// normalised, `None` when the reply does not say.
+pub fn on_payment(open: &[TrackedPromise], amount: Option<&str>) -> Vec<TrackedPromise> {
+    moved(open, |p| p.on_payment(amount))
+}
 
-    /// A payment (or remittance) for the invoice arrived. `amount` is
-    /// normalised (`"2000.00 USD"`, or without currency meaning the
-    /// promise's), `None` when unknown.
-    ///
-    /// An open promise is kept when the amount is unknown on either side or
-    /// the total received covers the amount promised; a smaller payment is
-    /// added to `received` and the promise stays open. A payment in another
-    /// currency is not counted (rules never convert), and a promise already
-    /// kept or broken does not change: a late payment settles the invoice,
-    /// not the broken promise.
-    pub fn on_payment(&self, amount: Option<&str>) -> Promise {
-        let mut next = self.clone();
-        if self.state != PromiseState::Open {
-            return next;
-        }
-        let promised = self.amount.as_deref().and_then(Money::parse);
-        let paid = amount.and_then(Money::parse);
-        let (Some(promised), Some(paid)) = (promised, paid) else {
-            next.state = PromiseState::Kept;
-            return next;
-        };
-        let currency = promised.currency.clone().unwrap_or_default();
-        let paid = paid.or_currency(&currency);
-        let total = match self.received.as_deref().and_then(Money::parse) {
-            Some(before) => before.checked_add(&paid),
-            None => Some(paid),
-        };
-        let Some(total) = total else {
-            return next;
-        };
-        match total.compare(&promised) {
-            Some(std::cmp::Ordering::Less) => next.received = Some(total.normalised()),
-            Some(_) => {
-                next.received = Some(total.normalised());
-                next.state = PromiseState::Kept;
-            }
-            None => {}
-        }
-        next
-    }
+/// The open promises broken by `today` ([`Promise::on_day`]), as they become.
+pub fn on_day(open: &[TrackedPromise], today: NaiveDate) -> Vec<TrackedPromise> {
+    moved(open, |p| p.on_day(today))
+}
 
-    /// The promise as it stands on `today`: an open promise whose follow-up
-    /// day has come (the promised date has passed, or the default follow-up
-    /// of an undated promise) is broken.
-    pub fn on_day(&self, today: NaiveDate) -> Promise {
-        let mut next = self.clone();
-        if self.state == PromiseState::Open && today >= self.follow_up {
-            next.state = PromiseState::Broken;
-        }
-        next
-    }
+/// The promises `step` changes, changed.
+fn moved(open: &[TrackedPromise], step: impl Fn(&Promise) -> Promise) -> Vec<TrackedPromise> {
+    open.iter()
+        .filter_map(|t| {
+            let after = step(&t.promise);
+            (after != t.promise).then(|| TrackedPromise {
+                promise: after,
+                ..t.clone()
+            })
+        })
+        .collect()
 }
 
 /// A promise read from a reply, with the facts a draft may state about it.
@@ -192,7 +96,7 @@ pub(crate) struct PromiseFinding {
 /// made). `floor` is the earliest date a promise can name (the reply's
 /// date); `made_on` is the promise's day.
 pub(crate) fn extract(
-    units: &[&Unit],
+    units: &[&Sentence],
     floor: NaiveDate,
     made_on: NaiveDate,
     invoice: &Invoice,

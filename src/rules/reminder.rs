@@ -10,18 +10,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::Invoice;
-
-/// What the store knows about one invoice beyond the ledger row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReminderState {
-    /// A decision paused reminders (payment reported, dispute).
-    pub paused: bool,
-    /// The follow-up day of the latest open promise to pay, if any.
-    pub promise_follow_up: Option<NaiveDate>,
-    /// Items about the invoice that no person has resolved yet.
-    pub unresolved_items: Vec<i64>,
-}
+pub use crate::domain::ledger::ReminderState;
+use crate::domain::{Invoice, InvoiceStatus};
 
 /// Whether an invoice gets a reminder today.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,18 +34,18 @@ pub enum Chase {
 /// checked, a reply awaiting a person; otherwise due.
 pub fn chase(invoice: &Invoice, state: &ReminderState, today: NaiveDate) -> Chase {
     let held = |reason: String| Chase::Held { reason };
-    match invoice.status.as_str() {
-        "paid" | "void" => return held(format!("invoice is {}", invoice.status)),
-        "payment_reported" => return held("the client reported it paid".into()),
-        "disputed" => return held("disputed: with the partner".into()),
-        _ => {}
+    match invoice.status {
+        InvoiceStatus::Paid | InvoiceStatus::Void => {
+            return held(format!("invoice is {}", invoice.status));
+        }
+        InvoiceStatus::PaymentReported => return held("the client reported it paid".into()),
+        InvoiceStatus::Disputed => return held("disputed: with the partner".into()),
+        InvoiceStatus::Open => {}
     }
     if state.paused {
         return held("reminders paused by a decision".into());
     }
-    let Ok(due) = NaiveDate::parse_from_str(&invoice.due_date, "%Y-%m-%d") else {
-        return held(format!("due date {:?} is not a date", invoice.due_date));
-    };
+    let due = invoice.due_date;
     if due >= today {
         return held(format!("not due until {due}"));
     }
@@ -81,12 +71,12 @@ mod tests {
             number: "INV-1".into(),
             client_id: "C-1".into(),
             engagement_id: None,
-            issue_date: "2026-10-01".into(),
-            due_date: due.into(),
+            issue_date: "2026-10-01".parse().unwrap(),
+            due_date: due.parse().unwrap(),
             amount: "1000.00".into(),
             currency: "USD".into(),
             po_number: None,
-            status: status.into(),
+            status: status.parse().unwrap(),
             reminder_message_ids: Vec::new(),
             paid_date: None,
         }

@@ -3,20 +3,13 @@
 //! report, a promise, the PO situation, requests, the tone tier, the owning
 //! partner) and takes the first rule whose predicate holds.
 
-use std::collections::BTreeMap;
-
 use chrono::{Days, NaiveDate};
 
+use super::analysis::{Analysis, PoFinding, analyse};
 use super::draft::{self, Section};
 use super::escalation;
-use super::money::Money;
-use super::promise::{self, PromiseFinding};
-use super::signals::{self, PoHint};
-use super::{Case, ContactUpdate, Decision, Route, RuleConfig, SourcedValue, Tone};
-use crate::classify::extract::{client_text_with_sender, span_text};
-use crate::classify::facts::{FactKind, FoundFact, find_facts, parse_email_date};
-use crate::domain::{AttachmentKind, Label};
-use crate::ledger::CLOSED_STATUSES;
+use super::{Case, ContactUpdate, Decision, Route, RuleConfig};
+use crate::domain::{InvoiceStatus, Label, Money};
 
 /// One routing rule: a name (stored with every decision), its route, and a
 /// predicate over the analysed case that gives the reason when it holds.
@@ -231,24 +224,22 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
         promise: None,
         contact_update: None,
     };
-    let acted_on = a.trusted(case, cfg);
+    let acted_on = trusted(&a, case, cfg);
     let disputed = acted_on && a.has(Label::ScopeDispute);
     if disputed {
         d.escalation = Some(escalation::packet(case, &a));
     }
-    let status = case.invoice.map(|i| i.status.trim());
-    let can_become = |to: &str| {
-        status.is_some_and(|s| s != to && !CLOSED_STATUSES.contains(&s) && s != "payment_reported")
-    };
+    let status = case.invoice.map(|i| i.status);
+    let can_become = |to: InvoiceStatus| status.is_some_and(|s| s != to && !s.is_settled());
     if a.paid.as_ref().is_some_and(|p| p.full) {
         d.pause_reminders = true;
-        if can_become("payment_reported") {
-            d.invoice_status = Some("payment_reported");
+        if can_become(InvoiceStatus::PaymentReported) {
+            d.invoice_status = Some(InvoiceStatus::PaymentReported);
         }
     } else if disputed {
         d.pause_reminders = true;
-        if can_become("disputed") {
-            d.invoice_status = Some("disputed");
+        if can_become(InvoiceStatus::Disputed) {
+            d.invoice_status = Some(InvoiceStatus::Disputed);
         }
     }
     if acted_on && a.paid.is_none() {
@@ -257,7 +248,7 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
     if rule.prepares_draft {
         match draft::plan(&a, cfg, rule.route == Route::Partner) {
             Ok(sections) if !sections.is_empty() => {
-                match draft::compose(case, cfg, &a, &sections, rule) {
+                match draft::compose(case, cfg, &a, &sections, rule.route) {
                     Ok(mut dr) => {
                         d.follow_up = sections
                             .iter()
@@ -294,6 +285,13 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
     d
 }
 
+/// True when labels may be acted on: classified, certain, linked.
+fn trusted(a: &Analysis, case: &Case<'_>, cfg: &RuleConfig) -> bool {
+    [unreadable, auto_reply, unclassified, uncertain, unlinked]
+        .iter()
+        .all(|check| check(a, case, cfg).is_none())
+}
+
 /// When to look again after a section's draft is sent.
 fn follow_up(s: &Section, case: &Case<'_>, cfg: &RuleConfig, a: &Analysis) -> Option<NaiveDate> {
     let after = |days: u32| case.today.checked_add_days(Days::new(u64::from(days)));
@@ -314,429 +312,6 @@ fn follow_up(s: &Section, case: &Case<'_>, cfg: &RuleConfig, a: &Analysis) -> Op
         }
         _ => None,
     }
-}
-
-// ---------------------------------------------------------------------------
-// Analysis
-// ---------------------------------------------------------------------------
-
-/// A sentence (or evidence span) of the client's own words, with the facts
-/// found in it.
-#[derive(Debug, Clone)]
-pub(crate) struct Unit {
-    /// The text, exactly as in the body.
-    pub text: String,
-    /// Character offset of its first character in the message body.
-    pub start: usize,
-    /// Facts found in it (offsets relative to `text`).
-    pub facts: Vec<FoundFact>,
-}
-
-impl Unit {
-    fn new(text: String, start: usize, reference: Option<NaiveDate>) -> Unit {
-        let facts = find_facts(&text, reference, None);
-        Unit { text, start, facts }
-    }
-
-    /// Where the unit stands in the reply.
-    pub(crate) fn source(&self) -> String {
-        format!(
-            "reply:body chars {}..{}",
-            self.start,
-            self.start + self.text.chars().count()
-        )
-    }
-
-    /// Where one of its facts stands in the reply.
-    pub(crate) fn fact_source(&self, f: &FoundFact) -> String {
-        format!(
-            "reply:body chars {}..{}",
-            self.start + f.start,
-            self.start + f.end
-        )
-    }
-}
-
-/// A date with where it was found.
-#[derive(Debug, Clone)]
-pub(crate) struct DatedFact {
-    pub date: NaiveDate,
-    pub source: String,
-}
-
-/// A payment the reply or a remittance reports as made.
-#[derive(Debug, Clone)]
-pub(crate) struct PaidReport {
-    /// True when it covers the invoice (or says nothing of the amount).
-    pub full: bool,
-    /// The amount reported, when stated.
-    pub amount: Option<Money>,
-    /// Where it is reported.
-    pub source: String,
-}
-
-/// What the PO sentences of a `po_mismatch` reply come to.
-#[derive(Debug, Clone)]
-pub(crate) enum PoFinding {
-    /// One new PO number to reissue against.
-    New { po: String, source: String },
-    /// The PO's balance does not cover the invoice.
-    Exhausted,
-    /// No usable PO number (none, or several candidates).
-    Missing,
-}
-
-/// A contact change and the address it gives, when exactly one.
-#[derive(Debug, Clone)]
-pub(crate) enum ContactFinding {
-    Address { email: String, source: String },
-    Unclear,
-}
-
-/// Requests the reply makes, whatever its labels.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Requests {
-    pub invoice_copy: bool,
-    pub contact: Option<ContactFinding>,
-    pub bank: bool,
-}
-
-impl Requests {
-    fn any(&self) -> bool {
-        self.invoice_copy || self.contact.is_some() || self.bank
-    }
-}
-
-/// Everything the rules read from a case, computed once.
-#[derive(Debug, Clone)]
-pub(crate) struct Analysis {
-    /// Evidence units per predicted label (the sentences when none given).
-    pub evidence: BTreeMap<Label, Vec<Unit>>,
-    /// Predicted labels.
-    pub labels: Vec<Label>,
-    /// Labels whose score lies in the band: `approval_pending 0.52 in [0.40, 0.60]`.
-    pub uncertain: Vec<String>,
-    /// The invoice's amount.
-    pub invoice_money: Option<Money>,
-    /// A payment reported as made.
-    pub paid: Option<PaidReport>,
-    /// The promise to pay.
-    pub promise: Option<PromiseFinding>,
-    /// The expected approval date.
-    pub approval: Option<DatedFact>,
-    /// The PO situation, when `po_mismatch` is predicted.
-    pub po: Option<PoFinding>,
-    /// Requests made.
-    pub requests: Requests,
-    /// Tone tier: 0 friendly, 1 firm, 2 formal, more: the collector.
-    pub tone_tier: u32,
-    /// Days past the due date, when the due date is known.
-    pub days_past_due: Option<i64>,
-    /// The partner's name and address, with sources.
-    pub partner: Option<(SourcedValue, SourcedValue)>,
-}
-
-impl Analysis {
-    /// The tone of chasing drafts (capped at formal).
-    pub(crate) fn tone(&self) -> Tone {
-        Tone::from_tier(self.tone_tier).unwrap_or(Tone::Formal)
-    }
-
-    /// True when labels may be acted on: classified, certain, linked.
-    fn trusted(&self, case: &Case<'_>, cfg: &RuleConfig) -> bool {
-        [unreadable, auto_reply, unclassified, uncertain, unlinked]
-            .iter()
-            .all(|check| check(self, case, cfg).is_none())
-    }
-
-    fn has(&self, label: Label) -> bool {
-        self.labels.contains(&label)
-    }
-}
-
-fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
-    let msg = case.message;
-    let reference = msg.date.as_deref().and_then(parse_email_date);
-    let floor = reference.unwrap_or(case.today);
-    let ct = client_text_with_sender(&msg.body, msg.from.as_deref().unwrap_or(""));
-    let sentences: Vec<Unit> = ct
-        .sentences()
-        .into_iter()
-        .map(|s| Unit::new(span_text(&msg.body, s), s.start, reference))
-        .collect();
-    let labels: Vec<Label> = case
-        .prediction
-        .map(|p| {
-            let mut l = p.labels.clone();
-            l.sort();
-            l.dedup();
-            l
-        })
-        .unwrap_or_default();
-    let mut evidence = BTreeMap::new();
-    for &label in &labels {
-        let given: Vec<Unit> = case
-            .prediction
-            .and_then(|p| p.evidence.get(&label))
-            .map(|ev| {
-                ev.iter()
-                    .map(|e| Unit::new(e.text.clone(), e.start, reference))
-                    .collect()
-            })
-            .unwrap_or_default();
-        evidence.insert(
-            label,
-            if given.is_empty() {
-                sentences.clone()
-            } else {
-                given
-            },
-        );
-    }
-    let uncertain = case
-        .prediction
-        .map(|p| {
-            Label::ALL
-                .iter()
-                .filter_map(|&l| {
-                    let (lo, hi) = cfg.band(l);
-                    let s = match p.scores.get(&l) {
-                        Some(&s) => s,
-                        None if p.labels.contains(&l) => f32::NAN,
-                        None => return None,
-                    };
-                    (s.is_nan() || (lo..=hi).contains(&s))
-                        .then(|| format!("{l} {s:.2} in [{lo:.2}, {hi:.2}]"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let invoice_money = case
-        .invoice
-        .and_then(|i| Money::with_currency(&i.amount, &i.currency));
-    let units_of = |l: Label| evidence.get(&l).map(Vec::as_slice).unwrap_or_default();
-    let paid = paid_report(
-        case,
-        &labels,
-        units_of(Label::PaymentScheduled),
-        invoice_money.as_ref(),
-    );
-    let promise = match case.invoice {
-        Some(inv) if labels.contains(&Label::PaymentScheduled) => {
-            let units: Vec<&Unit> = units_of(Label::PaymentScheduled)
-                .iter()
-                .filter(|u| !signals::says_paid(&u.text))
-                .collect();
-            promise::extract(
-                &units,
-                floor,
-                reference.unwrap_or(case.today),
-                inv,
-                invoice_money.as_ref(),
-                cfg.default_promise_follow_up_days,
-            )
-        }
-        _ => None,
-    };
-    let approval = earliest_date(units_of(Label::ApprovalPending), floor);
-    let po = labels
-        .contains(&Label::PoMismatch)
-        .then(|| po_finding(units_of(Label::PoMismatch), case));
-    let requests = requests(&sentences, case);
-    let days_past_due = case.invoice.and_then(|i| {
-        NaiveDate::parse_from_str(i.due_date.trim(), "%Y-%m-%d")
-            .ok()
-            .map(|due| (case.today - due).num_days())
-    });
-    let base = match days_past_due {
-        Some(d) if d > cfg.tone_formal_after_days => 2,
-        Some(d) if d > cfg.tone_firm_after_days => 1,
-        _ => 0,
-    };
-    Analysis {
-        evidence,
-        labels,
-        uncertain,
-        invoice_money,
-        paid,
-        promise,
-        approval,
-        po,
-        requests,
-        tone_tier: base + case.broken_promises,
-        days_past_due,
-        partner: partner(case),
-    }
-}
-
-/// The earliest date on or after `floor` in `units`.
-fn earliest_date(units: &[Unit], floor: NaiveDate) -> Option<DatedFact> {
-    units
-        .iter()
-        .flat_map(|u| u.facts.iter().map(move |f| (u, f)))
-        .filter(|(_, f)| f.kind == FactKind::Date)
-        .filter_map(|(u, f)| {
-            let d = NaiveDate::parse_from_str(&f.value, "%Y-%m-%d").ok()?;
-            (d >= floor).then(|| DatedFact {
-                date: d,
-                source: u.fact_source(f),
-            })
-        })
-        .min_by_key(|d| d.date)
-}
-
-/// A payment reported as made: a readable remittance naming the invoice
-/// (or, naming none, stating its exact amount), or a `payment_scheduled`
-/// sentence saying it is paid.
-fn paid_report(
-    case: &Case<'_>,
-    labels: &[Label],
-    ps_units: &[Unit],
-    invoice_money: Option<&Money>,
-) -> Option<PaidReport> {
-    let inv = case.invoice?;
-    let below =
-        |m: &Money| invoice_money.and_then(|i| m.compare(i)) == Some(std::cmp::Ordering::Less);
-    for att in &case.message.attachments {
-        if att.kind != AttachmentKind::Remittance || att.facts.unreadable.is_some() {
-            continue;
-        }
-        let at = |page: Option<u32>, line: u32| match page {
-            Some(p) => format!("remittance:{} p{p} l{line}", att.filename),
-            None => format!("remittance:{} l{line}", att.filename),
-        };
-        let amounts: Vec<Money> = att
-            .facts
-            .amounts
-            .iter()
-            .filter_map(|a| Money::parse(&a.value).map(|m| m.or_currency(&inv.currency)))
-            .collect();
-        if let Some(f) = att
-            .facts
-            .invoice_numbers
-            .iter()
-            .find(|f| signals::same_id(&f.value, &inv.number))
-        {
-            let only_ours = att.facts.invoice_numbers.len() == 1;
-            let partial = only_ours && !amounts.is_empty() && amounts.iter().all(below);
-            return Some(PaidReport {
-                full: !partial,
-                amount: amounts.iter().max_by_key(|m| m.minor).cloned(),
-                source: at(f.page, f.line),
-            });
-        }
-        if att.facts.invoice_numbers.is_empty()
-            && let Some(inv_m) = invoice_money
-            && let Some((a, m)) = att
-                .facts
-                .amounts
-                .iter()
-                .zip(amounts.iter())
-                .find(|(_, m)| m.compare(inv_m) == Some(std::cmp::Ordering::Equal))
-        {
-            return Some(PaidReport {
-                full: true,
-                amount: Some(m.clone()),
-                source: at(a.page, a.line),
-            });
-        }
-    }
-    if !labels.contains(&Label::PaymentScheduled) {
-        return None;
-    }
-    let unit = ps_units.iter().find(|u| signals::says_paid(&u.text))?;
-    let amount = unit
-        .facts
-        .iter()
-        .filter(|f| f.kind == FactKind::Amount)
-        .find_map(|f| Money::parse(&f.value))
-        .map(|m| m.or_currency(&inv.currency));
-    Some(PaidReport {
-        full: !amount.as_ref().is_some_and(below) && !signals::mentions_partial(&unit.text),
-        amount,
-        source: unit.source(),
-    })
-}
-
-/// Reads the PO sentences: one new PO number, an exhausted balance, or
-/// nothing usable.
-fn po_finding(units: &[Unit], case: &Case<'_>) -> PoFinding {
-    let on_invoice = case.invoice.and_then(|i| i.po_number.as_deref());
-    let mut new: Vec<(String, String)> = Vec::new();
-    let mut neutral: Vec<(String, String)> = Vec::new();
-    let mut exhausted = false;
-    for u in units {
-        let unit_exhausted = signals::po_exhausted(&u.text);
-        exhausted |= unit_exhausted;
-        for f in u.facts.iter().filter(|f| f.kind == FactKind::PoNumber) {
-            if on_invoice.is_some_and(|p| signals::same_id(p, &f.value)) {
-                continue;
-            }
-            let (s, e) = (
-                signals::byte_offset(&u.text, f.start),
-                signals::byte_offset(&u.text, f.end),
-            );
-            let list = match signals::po_hint(&u.text, s, e) {
-                PoHint::New => &mut new,
-                PoHint::Neutral if !unit_exhausted => &mut neutral,
-                _ => continue,
-            };
-            if !list.iter().any(|(p, _)| signals::same_id(p, &f.value)) {
-                list.push((signals::one_line(&f.value), u.fact_source(f)));
-            }
-        }
-    }
-    let candidates = if new.is_empty() { neutral } else { new };
-    match <[_; 1]>::try_from(candidates) {
-        Ok([(po, source)]) => PoFinding::New { po, source },
-        Err(_) if exhausted => PoFinding::Exhausted,
-        Err(_) => PoFinding::Missing,
-    }
-}
-
-/// Invoice-copy, contact-change and bank-details requests in the client's
-/// sentences.
-fn requests(sentences: &[Unit], case: &Case<'_>) -> Requests {
-    let ours: Vec<String> = case.message.to.iter().map(|t| t.to_lowercase()).collect();
-    let mut r = Requests::default();
-    let mut addresses: Vec<(String, String)> = Vec::new();
-    for u in sentences {
-        r.invoice_copy |= signals::asks_invoice_copy(&u.text);
-        r.bank |= signals::asks_bank_details(&u.text);
-        if signals::announces_contact_change(&u.text) {
-            r.contact.get_or_insert(ContactFinding::Unclear);
-            for e in signals::emails(&u.text) {
-                if !ours.contains(&e) && !addresses.iter().any(|(a, _)| *a == e) {
-                    addresses.push((e, u.source()));
-                }
-            }
-        }
-    }
-    if r.contact.is_some()
-        && let Ok([(email, source)]) = <[_; 1]>::try_from(addresses)
-    {
-        r.contact = Some(ContactFinding::Address { email, source });
-    }
-    r
-}
-
-/// The partner who owns the engagement, else the client.
-fn partner(case: &Case<'_>) -> Option<(SourcedValue, SourcedValue)> {
-    if let Some(e) = case.engagement
-        && !e.partner.trim().is_empty()
-    {
-        return Some((
-            SourcedValue::new(signals::one_line(&e.partner), "ledger:engagement.partner"),
-            SourcedValue::new(e.partner_email.trim(), "ledger:engagement.partner_email"),
-        ));
-    }
-    let c = case.client?;
-    (!c.partner.trim().is_empty()).then(|| {
-        (
-            SourcedValue::new(signals::one_line(&c.partner), "ledger:client.partner"),
-            SourcedValue::new(c.partner_email.trim(), "ledger:client.partner_email"),
-        )
-    })
 }
 
 // ---------------------------------------------------------------------------
@@ -838,7 +413,10 @@ fn partial_payment(a: &Analysis, _: &Case<'_>, _: &RuleConfig) -> Option<String>
 
 fn payment_reported(a: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<String> {
     let p = a.paid.as_ref().filter(|p| p.full)?;
-    if case.invoice.is_some_and(|i| i.status.trim() == "void") {
+    if case
+        .invoice
+        .is_some_and(|i| i.status == InvoiceStatus::Void)
+    {
         return None;
     }
     Some(format!(
@@ -849,8 +427,8 @@ fn payment_reported(a: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<Str
 
 fn closed_invoice(_: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<String> {
     let inv = case.invoice?;
-    let status = inv.status.trim();
-    (CLOSED_STATUSES.contains(&status) || status == "payment_reported").then(|| {
+    let status = inv.status;
+    status.is_settled().then(|| {
         format!(
             "closed_invoice: invoice {} is {status} in the ledger; no chaser",
             inv.number

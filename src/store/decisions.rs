@@ -7,10 +7,9 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::audit::{AuditEntry, append_audit};
-use super::messages::promise_state;
 use super::{Store, StoreError, clean, now, on_pool};
 use crate::domain::{Attachment, AttachmentKind};
-use crate::rules::{ContactUpdate, Draft, Promise};
+use crate::domain::{ContactUpdate, Draft, TrackedPromise};
 
 /// What a person does with a draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -190,58 +189,80 @@ impl Store {
         })
     }
 
-    /// Marks the open promises to pay `invoice` whose follow-up day has come
-    /// by `today` as broken (audited), and returns how many promises to pay
-    /// it are broken in all: what the tone of the next draft rises by.
-    pub async fn promises_on_day(
+    /// The open promises to pay `invoice`, oldest first.
+    pub async fn open_promises(&self, invoice: &str) -> Result<Vec<TrackedPromise>, StoreError> {
+        on_pool!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT id, item_id, data FROM promises WHERE invoice_number = $1 AND state = 'open' ORDER BY id",
+            )
+            .bind(clean(invoice))
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let data: String = r.try_get("data")?;
+                out.push(TrackedPromise {
+                    id: r.try_get("id")?,
+                    item: r.try_get("item_id")?,
+                    promise: serde_json::from_str(&data)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Writes promises the rules moved on `on` (broken on their follow-up
+    /// day), each audited against the item that made it. A promise that is
+    /// no longer open in the store is left as it is.
+    pub async fn update_promises(
         &self,
-        invoice: &str,
-        today: NaiveDate,
-    ) -> Result<u32, StoreError> {
+        changed: &[TrackedPromise],
+        on: NaiveDate,
+    ) -> Result<(), StoreError> {
+        if changed.is_empty() {
+            return Ok(());
+        }
         let pg = self.dialect() == "postgres";
         let ts = now();
         on_pool!(self, |pool, begin| {
             let mut tx = pool.begin_with(begin).await?;
-            let open = sqlx::query(
-                "SELECT id, item_id, data FROM promises WHERE invoice_number = $1 AND state = 'open' ORDER BY id",
-            )
-            .bind(clean(invoice))
-            .fetch_all(&mut *tx)
-            .await?;
             let mut audit = Vec::new();
-            for r in open {
-                let id: i64 = r.try_get("id")?;
-                let item: i64 = r.try_get("item_id")?;
-                let data: String = r.try_get("data")?;
-                let before: Promise = serde_json::from_str(&data)?;
-                let after = before.on_day(today);
-                if after != before {
-                    sqlx::query(
-                        "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4",
-                    )
-                    .bind(promise_state(after.state))
-                    .bind(clean(&serde_json::to_string(&after)?))
-                    .bind(&ts)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+            for t in changed {
+                let updated = sqlx::query(
+                    "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4 AND state = 'open'",
+                )
+                .bind(t.promise.state.as_str())
+                .bind(clean(&serde_json::to_string(&t.promise)?))
+                .bind(&ts)
+                .bind(t.id)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() > 0 {
                     audit.push(AuditEntry {
                         kind: "promise".into(),
-                        item: Some(item),
-                        data: serde_json::json!({"promise": id, "invoice": invoice,
-                            "state": promise_state(after.state), "on": today.to_string()}),
+                        item: Some(t.item),
+                        data: serde_json::json!({"promise": t.id, "invoice": clean(&t.promise.invoice),
+                            "state": t.promise.state.as_str(), "on": on.to_string()}),
                     });
                 }
             }
             append_audit!(tx, pg, &audit, None);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// How many promises to pay `invoice` are broken: what the tone of the
+    /// next draft rises by.
+    pub async fn broken_promises(&self, invoice: &str) -> Result<u32, StoreError> {
+        on_pool!(self, |pool| {
             let broken: i64 = sqlx::query(
                 "SELECT COUNT(*) AS n FROM promises WHERE invoice_number = $1 AND state = 'broken'",
             )
             .bind(clean(invoice))
-            .fetch_one(&mut *tx)
+            .fetch_one(pool)
             .await?
             .try_get("n")?;
-            tx.commit().await?;
             Ok(u32::try_from(broken).unwrap_or(u32::MAX))
         })
     }

@@ -42,8 +42,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, StoreError, on_pool};
-use crate::domain::{Invoice, Label};
-use crate::rules::{Money, Promise, PromiseState};
+use crate::domain::{Invoice, InvoiceStatus, Label};
+use crate::domain::{Money, Promise, PromiseState};
 
 /// The days the KPIs cover, both included; `None` is open-ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -200,13 +200,8 @@ fn percentile(v: &[f64], p: f64) -> Option<f64> {
     v.get(rank.clamp(1, v.len()) - 1).copied()
 }
 
-/// The day of a ledger date (`YYYY-MM-DD`, a time after it ignored).
-fn ledger_day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()
-}
-
 fn issue_day(i: &Invoice) -> Option<NaiveDate> {
-    ledger_day(&i.issue_date)
+    Some(i.issue_date)
 }
 
 /// Computes the KPIs of `inputs` over `window`; `today` ends an open window
@@ -355,20 +350,16 @@ fn dso(
         if day >= start {
             s.0 += m.minor;
         }
-        let status = inv.status.trim().to_ascii_lowercase();
-        let owed_at_end = match status.as_str() {
-            "void" => false,
-            "paid" => inv
-                .paid_date
-                .as_deref()
-                .and_then(ledger_day)
-                .is_some_and(|paid| paid > end),
+        let status = inv.status;
+        let owed_at_end = match status {
+            InvoiceStatus::Void => false,
+            InvoiceStatus::Paid => inv.paid_date.is_some_and(|paid| paid > end),
             _ => true,
         };
         if owed_at_end {
             s.1 += m.minor;
             if reported_by_end.contains(inv.number.as_str())
-                || (status == "payment_reported" && end >= today)
+                || (status == InvoiceStatus::PaymentReported && end >= today)
             {
                 s.2 += m.minor;
             }

@@ -11,11 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 
-use super::{Store, StoreError, clean, on_pool};
-use crate::domain::{Client, Engagement, Invoice, InvoiceLine};
-use crate::ledger::Ledger;
-use crate::rules::Promise;
-use crate::rules::reminder::ReminderState;
+use super::{Store, StoreError, clean, date_column, on_pool, status_column};
+use crate::domain::ledger::ReminderState;
+use crate::domain::{Client, Engagement, Invoice, InvoiceLine, Ledger, Promise};
 
 /// What one ledger import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -33,7 +31,7 @@ pub struct ImportCounts {
 }
 
 impl Store {
-    /// What the reminder rule ([`crate::rules::reminder::chase`]) needs
+    /// What the reminder rule (`rules::reminder::chase`) needs
     /// beyond the ledger, by invoice number: paused flags, the follow-up day
     /// of the latest open promise, and unresolved items.
     pub async fn reminder_states(&self) -> Result<BTreeMap<String, ReminderState>, StoreError> {
@@ -160,13 +158,13 @@ impl Store {
                 .bind(clean(&i.number))
                 .bind(clean(&i.client_id))
                 .bind(i.engagement_id.as_deref().map(clean))
-                .bind(clean(&i.issue_date))
-                .bind(clean(&i.due_date))
+                .bind(i.issue_date.to_string())
+                .bind(i.due_date.to_string())
                 .bind(clean(&i.amount))
                 .bind(clean(&i.currency))
                 .bind(i.po_number.as_deref().map(clean))
-                .bind(clean(&i.status))
-                .bind(i.paid_date.as_deref().map(clean))
+                .bind(i.status.as_str())
+                .bind(i.paid_date.map(|d| d.to_string()))
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM reminders WHERE invoice_number = $1")
@@ -301,13 +299,16 @@ impl Store {
                     reminder_message_ids: reminders.remove(&number).unwrap_or_default(),
                     client_id: r.try_get("client_id")?,
                     engagement_id: r.try_get("engagement_id")?,
-                    issue_date: r.try_get("issue_date")?,
-                    due_date: r.try_get("due_date")?,
+                    issue_date: date_column(r.try_get("issue_date")?, "issue_date")?,
+                    due_date: date_column(r.try_get("due_date")?, "due_date")?,
                     amount: r.try_get("amount")?,
                     currency: r.try_get("currency")?,
                     po_number: r.try_get("po_number")?,
-                    status: r.try_get("status")?,
-                    paid_date: r.try_get("paid_date")?,
+                    status: status_column(r.try_get("status")?)?,
+                    paid_date: r
+                        .try_get::<Option<&str>, _>("paid_date")?
+                        .map(|d| date_column(d, "paid_date"))
+                        .transpose()?,
                     number,
                 });
             }

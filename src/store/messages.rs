@@ -7,9 +7,9 @@ use sqlx::Row;
 
 use super::audit::{AuditEntry, append_audit};
 use super::{Store, StoreError, clean, now, on_pool};
+use crate::domain::message::{Checkpoint, RawMessage};
 use crate::domain::{Attachment, Evidence, Facts, Label};
-use crate::ingest::{Checkpoint, RawMessage};
-use crate::rules::{ContactUpdate, Promise, PromiseState};
+use crate::domain::{ContactUpdate, InvoiceStatus, Promise, TrackedPromise};
 
 /// Hex sha256 of a message's bytes with CRLF line ends read as LF, so the
 /// same message fetched over IMAP (CRLF) and from a Maildir file (LF) hashes
@@ -76,14 +76,14 @@ pub struct ItemDecision {
     /// The promise to pay the reply makes, tracked in `promises`.
     pub promise: Option<Promise>,
     /// New status for the linked invoice (`payment_reported`, `disputed`).
-    pub invoice_status: Option<String>,
+    pub invoice_status: Option<InvoiceStatus>,
     /// Stop reminders for the linked invoice.
     pub pause_reminders: bool,
     /// A billing contact to record once a person approves the draft.
     pub contact_update: Option<ContactUpdate>,
-    /// The reply reports a payment of the linked invoice: open promises are
-    /// settled with this amount (`None` inside: amount unknown).
-    pub payment: Option<Option<String>>,
+    /// Open promises to pay the linked invoice that this reply's payment
+    /// moved on (kept, or more received), as they become.
+    pub settled_promises: Vec<TrackedPromise>,
 }
 
 /// One message as it is stored: the raw bytes, the headers shown in lists,
@@ -293,7 +293,7 @@ impl Store {
                         if let Some(invoice) = it.invoice.as_deref().map(clean) {
                             if let Some(status) = &d.invoice_status {
                                 sqlx::query("UPDATE invoices SET status = $1 WHERE number = $2")
-                                    .bind(clean(status))
+                                    .bind(status.as_str())
                                     .bind(&invoice)
                                     .execute(&mut *tx)
                                     .await?;
@@ -306,34 +306,22 @@ impl Store {
                                 .execute(&mut *tx)
                                 .await?;
                             }
-                            if let Some(amount) = &d.payment {
-                                let open = sqlx::query(
-                                    "SELECT id, data FROM promises WHERE invoice_number = $1 AND state = 'open' ORDER BY id",
-                                )
-                                .bind(&invoice)
-                                .fetch_all(&mut *tx)
-                                .await?;
-                                for r in open {
-                                    let id: i64 = r.try_get("id")?;
-                                    let data: String = r.try_get("data")?;
-                                    let before: Promise = serde_json::from_str(&data)?;
-                                    let after = before.on_payment(amount.as_deref());
-                                    if after != before {
-                                        sqlx::query(
-                                            "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4",
-                                        )
-                                        .bind(promise_state(after.state))
-                                        .bind(clean(&serde_json::to_string(&after)?))
-                                        .bind(&ts)
-                                        .bind(id)
-                                        .execute(&mut *tx)
-                                        .await?;
-                                        audit.push(AuditEntry::new(
-                                            "promise",
-                                            serde_json::json!({"promise": id, "invoice": invoice, "state": promise_state(after.state), "received": after.received}),
-                                        ));
-                                    }
-                                }
+                        }
+                        for t in &d.settled_promises {
+                            let updated = sqlx::query(
+                                "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4 AND state = 'open'",
+                            )
+                            .bind(t.promise.state.as_str())
+                            .bind(clean(&serde_json::to_string(&t.promise)?))
+                            .bind(&ts)
+                            .bind(t.id)
+                            .execute(&mut *tx)
+                            .await?;
+                            if updated.rows_affected() > 0 {
+                                audit.push(AuditEntry::new(
+                                    "promise",
+                                    serde_json::json!({"promise": t.id, "invoice": clean(&t.promise.invoice), "state": t.promise.state.as_str(), "received": t.promise.received}),
+                                ));
                             }
                         }
                         if let Some(p) = &d.promise {
@@ -343,7 +331,7 @@ impl Store {
                             )
                             .bind(item)
                             .bind(clean(&p.invoice))
-                            .bind(promise_state(p.state))
+                            .bind(p.state.as_str())
                             .bind(clean(&serde_json::to_string(p)?))
                             .bind(&ts)
                             .execute(&mut *tx)
@@ -427,15 +415,6 @@ impl Store {
                 .await?
                 .try_get("n")?)
         })
-    }
-}
-
-/// A promise state as stored.
-pub(crate) fn promise_state(s: PromiseState) -> &'static str {
-    match s {
-        PromiseState::Open => "open",
-        PromiseState::Kept => "kept",
-        PromiseState::Broken => "broken",
     }
 }
 

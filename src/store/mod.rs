@@ -260,6 +260,19 @@ pub(crate) fn clean(s: &str) -> String {
     }
 }
 
+/// Reads a `YYYY-MM-DD` text column as a day.
+pub(crate) fn date_column(value: &str, column: &str) -> Result<chrono::NaiveDate, StoreError> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| StoreError::Corrupt(format!("{column} {value:?} is not a YYYY-MM-DD date")))
+}
+
+/// Reads an invoice status column.
+pub(crate) fn status_column(value: &str) -> Result<crate::domain::InvoiceStatus, StoreError> {
+    value
+        .parse()
+        .map_err(|e: crate::domain::ledger::UnknownStatus| StoreError::Corrupt(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

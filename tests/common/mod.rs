@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use ar_triage::domain::{
     Attachment, Client, Engagement, Evidence, Facts, Invoice, Label, ParsedMessage, Prediction,
+    Reply,
 };
 use ar_triage::rules::{Case, Decision, InvoiceLine, RuleConfig, decide};
 use chrono::NaiveDate;
@@ -82,12 +83,12 @@ impl World {
                 number: "INV-2031".to_string(),
                 client_id: "C-001".to_string(),
                 engagement_id: Some("E-001".to_string()),
-                issue_date: "2026-10-11".to_string(),
-                due_date: "2026-11-10".to_string(),
+                issue_date: "2026-10-11".parse().unwrap(),
+                due_date: "2026-11-10".parse().unwrap(),
                 amount: "8400.00".to_string(),
                 currency: "USD".to_string(),
                 po_number: Some("4500012".to_string()),
-                status: "open".to_string(),
+                status: "open".parse().unwrap(),
                 reminder_message_ids: vec!["rem-2031-2@ourfirm.example".to_string()],
                 paid_date: None,
             }),
@@ -157,6 +158,7 @@ impl World {
 
     pub fn decide(&self) -> Decision {
         let prediction = self.prediction();
+        let reply = ar_triage::text::prepare(Reply::of_message("r-1", &self.message));
         let case = Case {
             prediction: self.classified.then_some(&prediction),
             unclassified_reason: (!self.classified).then_some("model not loaded"),
@@ -167,7 +169,7 @@ impl World {
             invoice_lines: &self.lines,
             documents: &self.documents,
             broken_promises: self.broken_promises,
-            ..Case::new(&self.message, self.today)
+            ..Case::new(&self.message, &reply, self.today)
         };
         decide(&case, &self.cfg)
     }

@@ -1,4 +1,5 @@
-//! The ledger: clients, contacts, engagements and invoices, read from CSV.
+//! Reading the ledger (clients, contacts, engagements, invoices and their
+//! lines) from the firm's CSV exports; the store keeps what is read.
 //!
 //! `ar-triage ledger import` reads three CSV files (a header row is required,
 //! columns may come in any order, surrounding spaces are trimmed, and `;`
@@ -40,14 +41,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::domain::{Client, Engagement, Invoice, InvoiceLine};
+use chrono::NaiveDate;
 
-/// Invoice statuses the ledger accepts.
-pub const INVOICE_STATUSES: [&str; 5] = ["open", "paid", "payment_reported", "disputed", "void"];
-
-/// Statuses of invoices that are no longer owed, so never a linking candidate
-/// for a reply that names no invoice.
-pub const CLOSED_STATUSES: [&str; 2] = ["paid", "void"];
+pub use crate::domain::ledger::Ledger;
+use crate::domain::{Client, Engagement, Invoice, InvoiceLine, InvoiceStatus};
 
 /// Errors reading ledger CSV files.
 #[derive(Debug, thiserror::Error)]
@@ -88,19 +85,6 @@ pub enum LedgerError {
         /// The full expected header.
         expected: String,
     },
-}
-
-/// Clients, engagements and invoices: what replies are linked against.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Ledger {
-    /// Clients with their domains and contacts.
-    pub clients: Vec<Client>,
-    /// Engagements (may be empty when no engagements file was given).
-    pub engagements: Vec<Engagement>,
-    /// Invoices with the Message-IDs of the reminders we sent.
-    pub invoices: Vec<Invoice>,
-    /// Billed lines by invoice number (empty when no lines file was given).
-    pub invoice_lines: BTreeMap<String, Vec<InvoiceLine>>,
 }
 
 impl Ledger {
@@ -178,25 +162,6 @@ impl Ledger {
             }
         }
         Ok(())
-    }
-
-    /// The client with this id.
-    pub fn client(&self, id: &str) -> Option<&Client> {
-        self.clients.iter().find(|c| c.id == id)
-    }
-
-    /// The invoice with this number (exactly as printed).
-    pub fn invoice(&self, number: &str) -> Option<&Invoice> {
-        self.invoices.iter().find(|i| i.number == number)
-    }
-
-    /// The billed lines of invoice `number`, in ledger order (empty when
-    /// the ledger has none).
-    pub fn lines(&self, number: &str) -> &[InvoiceLine] {
-        self.invoice_lines
-            .get(number)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
     }
 }
 
@@ -428,9 +393,8 @@ pub fn normalise_amount(s: &str) -> Result<String, String> {
     ))
 }
 
-fn check_date(s: &str, what: &str, file: &str, line: u64) -> Result<String, LedgerError> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| d.format("%Y-%m-%d").to_string())
+fn check_date(s: &str, what: &str, file: &str, line: u64) -> Result<NaiveDate, LedgerError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| row_error(file, line, format!("{what} {s:?} is not a YYYY-MM-DD date")))
 }
 
@@ -461,21 +425,17 @@ pub fn read_invoices(reader: impl Read, file: &str) -> Result<Vec<Invoice>, Ledg
             ));
         }
         let status = if r.status.is_empty() {
-            "open".to_string()
+            InvoiceStatus::Open
         } else {
-            r.status.to_lowercase()
+            r.status.parse().map_err(|_| {
+                let all: Vec<&str> = InvoiceStatus::ALL.iter().map(|s| s.as_str()).collect();
+                row_error(
+                    file,
+                    line,
+                    format!("status {:?} is not one of {}", r.status, all.join(", ")),
+                )
+            })?
         };
-        if !INVOICE_STATUSES.contains(&status.as_str()) {
-            return Err(row_error(
-                file,
-                line,
-                format!(
-                    "status {:?} is not one of {}",
-                    r.status,
-                    INVOICE_STATUSES.join(", ")
-                ),
-            ));
-        }
         out.push(Invoice {
             number: r.invoice_number,
             client_id: r.client_id,
@@ -852,7 +812,7 @@ mod tests {
                    INV-1,C-1,2026-10-01,2026-10-31,100,USD,paid,2026-11-05\n\
                    INV-2,C-1,2026-10-01,2026-10-31,100,USD,open,\n";
         let v = read_invoices(csv.as_bytes(), "invoices.csv").unwrap();
-        assert_eq!(v[0].paid_date.as_deref(), Some("2026-11-05"));
+        assert_eq!(v[0].paid_date, "2026-11-05".parse().ok());
         assert_eq!(v[1].paid_date, None);
         let bad = "invoice_number,client_id,issue_date,due_date,amount,currency,paid_date\n\
                    INV-1,C-1,2026-10-01,2026-10-31,100,USD,5 Nov\n";

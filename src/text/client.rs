@@ -55,29 +55,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// A span of the original body, in CHARACTER offsets (not bytes):
-/// `body.chars().skip(start).take(end - start)`. Character offsets survive
-/// the trip to JSON and to JavaScript, where byte offsets of non-ASCII text do
-/// not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Span {
-    /// Offset of the first character.
-    pub start: usize,
-    /// Offset one past the last character.
-    pub end: usize,
-}
-
-impl Span {
-    /// Number of characters covered.
-    pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
-    }
-
-    /// True when the span covers no character.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
+use super::sentences::split_sentences;
+pub use crate::domain::Span;
 
 /// The client's own new text of a reply: what the classifier reads (label
 /// spec rule 1), with the places in the original body it came from.
@@ -154,6 +133,39 @@ pub fn client_text_with_sender(body: &str, sender: &str) -> ClientText {
 /// so it never panics.
 pub fn span_text(body: &str, span: Span) -> String {
     body.chars().skip(span.start).take(span.len()).collect()
+}
+
+/// Most words a reply may have to count as a bare answer ("Yes.", "Friday.").
+const BARE_ANSWER_WORDS: usize = 4;
+
+/// Spec rule 1: a bare answer that only makes sense through our quoted
+/// question ("Yes.") is read as answering it. For client texts of at most
+/// [`BARE_ANSWER_WORDS`] words, returns the last question found in the
+/// quoted text below the client's words (`>` markers removed), if any.
+pub fn quoted_question(body: &str, client: &ClientText) -> Option<String> {
+    if client.text().split_whitespace().count() > BARE_ANSWER_WORDS {
+        return None;
+    }
+    let after = client.segments().last().map_or(0, |s| s.end);
+    let rest: String = body.chars().skip(after).collect();
+    let mut question = None;
+    for line in rest.lines() {
+        let line = line
+            .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+            .trim();
+        if let Some(q) = line.rfind('?') {
+            // The sentence that ends at the question mark.
+            let head = &line[..=q];
+            let start = head
+                .char_indices()
+                .rev()
+                .skip(1)
+                .find(|(_, c)| matches!(c, '.' | '!' | '?'))
+                .map_or(0, |(i, _)| i + 1);
+            question = Some(head[start..].trim().to_string());
+        }
+    }
+    question.filter(|q| q.chars().count() > 3)
 }
 
 // ---------------------------------------------------------------------------
@@ -411,29 +423,6 @@ const NAME_CONNECTORS: &[&str] = &[
     "of", "and", "the", "for", "de", "der", "die", "den", "la", "le", "les", "del", "des", "du",
     "van", "von", "da", "do", "dos", "das", "y", "e", "et", "und", "en", "het", "zu", "los", "las",
     "à", "a", "&",
-];
-
-/// Tokens before a dot that do not end a sentence (lower case, inner dots
-/// kept, final dot removed).
-#[rustfmt::skip]
-const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "approx", "mr", "mrs", "ms", "dr", "prof", "st", "vs", "nr", "nº", "n°", "n.º",
-    "inv", "ref", "fig", "cf", "incl", "excl", "ca", "z.b", "d.h", "u.a", "bzw", "ggf", "evtl",
-    "inkl", "zzgl", "usw", "vgl", "hr", "fr", "str", "tel", "p.ex", "mme", "mlle", "réf", "env",
-    "p.ej", "sr", "sra", "srta", "ud", "uds", "dto", "aprox", "núm", "pág", "bijv", "o.a", "d.w.z",
-    "m.b.t", "i.v.m", "t.a.v", "dhr", "mevr", "ong", "exmo", "exma", "av", "ltd", "inc", "co",
-    "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "okt", "dez", "mrz", "janv", "févr", "avr", "juil", "déc", "ene", "abr", "ago", "dic", "mrt",
-    "fev", "qty", "pcs", "pos", "art", "abs", "pp", "vol", "ext", "dept", "jr", "no", "nos",
-];
-
-/// Words after a day number that make "15." an ordinal, not a sentence end.
-#[rustfmt::skip]
-const MONTHS: &[&str] = &[
-    "januar", "jänner", "februar", "märz", "april", "mai", "juni", "juli", "august", "september",
-    "oktober", "november", "dezember", "jan", "feb", "mär", "apr", "jun", "jul", "aug", "sep",
-    "sept", "okt", "nov", "dez", "januari", "februari", "maart", "mei", "augustus", "december",
-    "mrt", "quartal", "kw",
 ];
 
 // ---------------------------------------------------------------------------
@@ -1189,131 +1178,6 @@ impl<'a> Extractor<'a> {
             });
         }
     }
-}
-
-// ---------------------------------------------------------------------------
-// Sentences.
-
-fn is_closing_mark(c: char) -> bool {
-    matches!(c, '"' | '\'' | ')' | ']' | '”' | '’' | '»' | '›')
-}
-
-/// Characters that alone do not make a sentence.
-fn is_punct(c: char) -> bool {
-    c.is_ascii_punctuation()
-        || matches!(
-            c,
-            '–' | '—'
-                | '…'
-                | '•'
-                | '·'
-                | '“'
-                | '”'
-                | '‘'
-                | '’'
-                | '«'
-                | '»'
-                | '¿'
-                | '¡'
-                | '‹'
-                | '›'
-                | '„'
-                | '‚'
-        )
-}
-
-/// Whether the dot run `i..j` (followed by whitespace or the end) ends a
-/// sentence.
-fn dot_ends_sentence(seg: &[char], i: usize, j: usize) -> bool {
-    if j >= seg.len() {
-        return true;
-    }
-    let mut s = i;
-    while s > 0 && !seg[s - 1].is_whitespace() {
-        s -= 1;
-    }
-    let token: String = seg[s..i]
-        .iter()
-        .collect::<String>()
-        .trim_start_matches(['(', '[', '"', '\'', '¿', '¡', '«', '“'])
-        .to_lowercase();
-    if token.is_empty() {
-        return true;
-    }
-    let rest = &seg[j..];
-    let Some(next_pos) = rest.iter().position(|c| !c.is_whitespace()) else {
-        return true;
-    };
-    let next = rest[next_pos];
-    if next.is_lowercase() || next.is_numeric() {
-        return false;
-    }
-    if j - i == 1 && ABBREVIATIONS.contains(&token.as_str()) {
-        return false;
-    }
-    let mut letters = token.chars().filter(|c| c.is_alphabetic());
-    if token.chars().count() == 1 && letters.next().is_some() {
-        return false; // an initial: "J. Smith"
-    }
-    if token.contains('.')
-        && token
-            .split('.')
-            .all(|p| !p.is_empty() && p.chars().count() <= 3 && p.chars().all(char::is_alphabetic))
-    {
-        return false; // "z.B", "p.ex", "U.S"
-    }
-    if token.len() <= 2 && token.chars().all(|c| c.is_ascii_digit()) {
-        let word: String = rest[next_pos..]
-            .iter()
-            .take_while(|c| c.is_alphabetic())
-            .collect::<String>()
-            .to_lowercase();
-        if MONTHS.contains(&word.as_str()) {
-            return false; // "15. März"
-        }
-    }
-    true
-}
-
-/// Sentences of one line as trimmed char ranges.
-fn split_sentences(seg: &[char]) -> Vec<(usize, usize)> {
-    let n = seg.len();
-    let mut raw = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < n {
-        let c = seg[i];
-        if matches!(c, '.' | '!' | '?' | ';' | '…') {
-            let mut j = i + 1;
-            while j < n && (matches!(seg[j], '.' | '!' | '?' | '…') || is_closing_mark(seg[j])) {
-                j += 1;
-            }
-            let boundary = j == n || seg[j].is_whitespace();
-            let ends = boundary && (c != '.' || dot_ends_sentence(seg, i, j));
-            if ends {
-                raw.push((start, j));
-                start = j;
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
-    }
-    raw.push((start, n));
-    raw.into_iter()
-        .filter_map(|(a, b)| {
-            let a = a + seg[a..b].iter().take_while(|c| c.is_whitespace()).count();
-            let b = b - seg[a..b]
-                .iter()
-                .rev()
-                .take_while(|c| c.is_whitespace())
-                .count();
-            seg[a..b]
-                .iter()
-                .any(|c| !c.is_whitespace() && !is_punct(*c))
-                .then_some((a, b))
-        })
-        .collect()
 }
 
 #[cfg(test)]

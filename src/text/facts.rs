@@ -77,42 +77,10 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, Weekday};
 use regex::{Captures, Regex};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::Facts;
-
-/// Kind of a fact: which list of [`Facts`] a [`FoundFact`] goes into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FactKind {
-    /// A calendar date; the value is `YYYY-MM-DD`.
-    Date,
-    /// A money amount; the value is `"1250.00 EUR"`, or `"1250.00"` when the
-    /// currency is not stated.
-    Amount,
-    /// A number of hours; the value is a decimal number (`"40"`, `"7.5"`).
-    Hours,
-    /// A purchase-order number, as written without its label.
-    PoNumber,
-    /// An invoice number, as written without its label.
-    InvoiceNumber,
-}
-
-/// One fact found in text, with CHARACTER offsets (not bytes) into the text
-/// given, so that callers can point at the words that state it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub struct FoundFact {
-    /// What kind of fact this is.
-    pub kind: FactKind,
-    /// The normalised value (see the module documentation).
-    pub value: String,
-    /// Character offset of the first character of the words stating the fact
-    /// (labels such as `PO` or `invoice` included).
-    pub start: usize,
-    /// Character offset one past the last character of those words.
-    pub end: usize,
-}
+/// Fact kinds and found facts are domain types; re-exported where they are found.
+pub use crate::domain::{FactKind, FoundFact};
 
 /// Parse an email Date header (RFC 2822, also RFC 3339 / plain YYYY-MM-DD) to
 /// a calendar date, the reference for relative dates such as "tomorrow".
@@ -310,24 +278,6 @@ const SUFFIX_CURRENCIES: &[(&str, &str)] = &[
     ("francos suizos", "CHF"), ("¥", "JPY"), ("jpy", "JPY"), ("cny", "CNY"), ("₹", "INR"),
     ("inr", "INR"), ("sek", "SEK"), ("nok", "NOK"), ("dkk", "DKK"), ("pln", "PLN"),
     ("czk", "CZK"), ("sgd", "SGD"), ("hkd", "HKD"), ("zar", "ZAR"),
-];
-
-/// Words common in one language and rare in the others, to guess the
-/// language of a text without a `lang` hint.
-#[rustfmt::skip]
-const STOPWORDS: &[(&str, &[&str])] = &[
-    ("en", &["the", "and", "we", "will", "you", "please", "is", "are", "for", "this", "that",
-             "with", "invoice", "payment", "thanks", "our", "be", "have", "of", "to"]),
-    ("de", &["der", "die", "das", "und", "wir", "ist", "nicht", "sie", "mit", "für", "bitte",
-             "rechnung", "zahlung", "den", "dem", "werden", "ich", "ihre", "vielen"]),
-    ("fr", &["le", "les", "et", "nous", "est", "pour", "vous", "avec", "merci", "facture",
-             "paiement", "une", "des", "sera", "je", "du", "votre"]),
-    ("es", &["el", "los", "las", "y", "usted", "con", "gracias", "factura", "pago", "por",
-             "será", "está", "del", "su", "hemos"]),
-    ("nl", &["het", "een", "wij", "niet", "met", "bedankt", "factuur", "betaling", "zijn",
-             "wordt", "graag", "voor", "uw", "ik", "van"]),
-    ("pt", &["o", "os", "não", "com", "obrigado", "obrigada", "fatura", "pagamento", "você",
-             "nós", "seu", "sua", "do", "da", "vamos"]),
 ];
 
 // ---------------------------------------------------------------------------
@@ -868,28 +818,10 @@ fn english_month_first(lang: &str) -> bool {
     primary == "en" && !matches!(region, "gb" | "uk" | "ie" | "au" | "nz" | "in" | "za")
 }
 
-/// The language whose common words occur most often in `text`, if one does
-/// clearly (only the first few thousand words are looked at).
+/// The language of `text` by the crate's one detector
+/// ([`crate::text::lang::detect`]), as an ISO 639-1 code.
 fn guess_lang(text: &str) -> Option<&'static str> {
-    let mut scores = [0usize; 6];
-    for word in text
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .take(5000)
-    {
-        let word = word.to_lowercase();
-        for (i, (_, words)) in STOPWORDS.iter().enumerate() {
-            if words.contains(&word.as_str()) {
-                scores[i] += 1;
-            }
-        }
-    }
-    let best = *scores.iter().max()?;
-    if best == 0 || scores.iter().filter(|s| **s == best).count() > 1 {
-        return None;
-    }
-    let i = scores.iter().position(|s| *s == best)?;
-    Some(STOPWORDS[i].0)
+    super::lang::detect(text).map(|l| l.code())
 }
 
 /// The first `month`/`day` on or after the reference.

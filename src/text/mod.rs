@@ -1,0 +1,96 @@
+//! Reading the client's words: what a reply says, apart from what it quotes.
+//!
+//! [`prepare`] is the one pass over a reply: it cuts the client's own text
+//! out of the body ([`client`]), splits it into sentences ([`sentences`]),
+//! detects its language ([`lang`]) and finds its facts ([`facts`]), and
+//! returns a [`PreparedReply`] that the classifier, the rules and the drafts
+//! all read, so nothing downstream recomputes it.
+
+/// The client's new text: quotes, signatures, disclaimers and forwards cut.
+pub mod client;
+/// Dates, amounts, hours, PO and invoice numbers found in text.
+pub mod facts;
+/// Which of the six languages a text is written in.
+pub mod lang;
+/// Sentence splitting that knows abbreviations, decimals and dates.
+pub mod sentences;
+
+use crate::domain::{PreparedReply, Reply, Sentence};
+
+/// Reads `reply` once: the client's own text (forwarded blocks judged by the
+/// sender's domain), its sentences with their facts, the quoted question a
+/// bare answer answers, its language, and the facts of the whole client
+/// text, relative dates resolved against the Date header.
+pub fn prepare(reply: Reply) -> PreparedReply {
+    let ct = client::client_text_with_sender(&reply.body, &reply.from);
+    let reference = reply.date.as_deref().and_then(facts::parse_email_date);
+    let sentences = ct
+        .sentences()
+        .into_iter()
+        .map(|span| {
+            let text = client::span_text(&reply.body, span);
+            let facts = facts::find_facts(&text, reference, None);
+            Sentence { span, text, facts }
+        })
+        .collect();
+    let found = facts::find_facts(ct.text(), reference, None);
+    PreparedReply {
+        answering: client::quoted_question(&reply.body, &ct),
+        language: lang::detect(ct.text()),
+        client_text: ct.text().to_string(),
+        segments: ct.segments().to_vec(),
+        sentences,
+        reference,
+        fact_lists: facts::to_facts(&found),
+        facts: found,
+        reply,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(body: &str) -> Reply {
+        Reply {
+            id: "r".into(),
+            body: body.into(),
+            date: Some("Wed, 18 Nov 2026 09:00:00 +0000".into()),
+            ..Reply::default()
+        }
+    }
+
+    #[test]
+    fn bare_answers_read_the_quoted_question() {
+        let body = "Friday.\n\nOn Mon, 16 Nov 2026 at 09:02, AR <ar@firm.example> wrote:\n> Invoice INV-2031 is overdue. Can you confirm when this will be paid?\n> Thanks, AR";
+        assert_eq!(
+            prepare(reply(body)).model_input(),
+            "Friday.\n(answering: Can you confirm when this will be paid?)"
+        );
+        let long = "We will pay the invoice on Friday next week.\n> Can you confirm when this will be paid?";
+        let p = prepare(reply(long));
+        assert_eq!(p.model_input(), p.client_text);
+        let no_question = "Yes.\n> Invoice INV-2031 is overdue.";
+        assert_eq!(prepare(reply(no_question)).answering, None);
+    }
+
+    #[test]
+    fn one_pass_gives_sentences_facts_and_language() {
+        let body = "Wir zahlen am 15. Dezember. Die Bestellnummer ist PO-7781.\n\n\
+                    On Mon, 16 Nov 2026 at 09:02, AR <ar@firm.example> wrote:\n> Invoice INV-2031 is overdue.";
+        let p = prepare(reply(body));
+        assert_eq!(p.language, Some(crate::domain::Lang::De));
+        assert_eq!(p.sentences.len(), 2);
+        let first = &p.sentences[0];
+        assert_eq!(first.text, client::span_text(body, first.span));
+        assert_eq!(first.facts[0].value, "2026-12-15");
+        assert_eq!(p.sentence_at(first.span.start), Some(first));
+        assert!(p.fact_lists.po_numbers.contains(&"PO-7781".to_string()));
+        assert!(
+            !p.fact_lists
+                .invoice_numbers
+                .contains(&"INV-2031".to_string()),
+            "facts come from the client's text, not our quoted reminder"
+        );
+    }
+}
