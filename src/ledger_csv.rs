@@ -44,6 +44,7 @@ use serde::Deserialize;
 use chrono::NaiveDate;
 
 pub use crate::domain::ledger::Ledger;
+use crate::domain::money::{self, Money};
 use crate::domain::{Client, Engagement, Invoice, InvoiceLine, InvoiceStatus};
 
 /// Errors reading ledger CSV files.
@@ -370,27 +371,9 @@ pub fn normalise_amount(s: &str) -> Result<String, String> {
         .chars()
         .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
         .collect();
-    let (neg, digits) = match cleaned.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, cleaned.as_str()),
-    };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
-    if int.is_empty() || !all_digits(int) || !all_digits(frac) || frac.len() > 2 {
-        return Err(format!(
-            "amount {s:?} is not a number with at most two decimals"
-        ));
-    }
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    Ok(format!(
-        "{}{int}.{frac:0<2}",
-        if neg && (int != "0" || frac.chars().any(|c| c != '0')) {
-            "-"
-        } else {
-            ""
-        }
-    ))
+    Money::decimal_number(&cleaned)
+        .map(money::plain)
+        .ok_or_else(|| format!("amount {s:?} is not a number with at most two decimals"))
 }
 
 fn check_date(s: &str, what: &str, file: &str, line: u64) -> Result<NaiveDate, LedgerError> {

@@ -285,7 +285,7 @@ fn paid_report(
             let partial = only_ours && !amounts.is_empty() && amounts.iter().all(below);
             return Some(PaidReport {
                 full: !partial,
-                amount: amounts.iter().max_by_key(|m| m.minor).cloned(),
+                amount: amounts.iter().max_by_key(|m| m.amount).cloned(),
                 source: at(f.page, f.line),
             });
         }

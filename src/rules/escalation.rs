@@ -226,7 +226,7 @@ fn disputed(lines: &[InvoiceLine], evidence: &str, facts: &[FactUse]) -> (Vec<In
             facts.iter().any(|f| {
                 f.name == kind
                     && (f.value == v
-                        || matches!((Money::parse(&f.value), Money::parse(v)), (Some(a), Some(b)) if a.minor == b.minor))
+                        || matches!((Money::parse(&f.value), Money::parse(v)), (Some(a), Some(b)) if a.amount == b.amount))
             })
         })
     };

@@ -348,7 +348,7 @@ fn dso(
             .entry(inv.currency.trim().to_ascii_uppercase())
             .or_default();
         if day >= start {
-            s.0 += m.minor;
+            s.0 += m.minor();
         }
         let status = inv.status;
         let owed_at_end = match status {
@@ -357,11 +357,11 @@ fn dso(
             _ => true,
         };
         if owed_at_end {
-            s.1 += m.minor;
+            s.1 += m.minor();
             if reported_by_end.contains(inv.number.as_str())
                 || (status == InvoiceStatus::PaymentReported && end >= today)
             {
-                s.2 += m.minor;
+                s.2 += m.minor();
             }
         }
     }

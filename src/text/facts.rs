@@ -79,6 +79,7 @@ use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, Weekday
 use regex::{Captures, Regex};
 
 use crate::domain::Facts;
+use crate::domain::money::{self, Money};
 /// Fact kinds and found facts are domain types; re-exported where they are found.
 pub use crate::domain::{FactKind, FoundFact};
 
@@ -1467,7 +1468,7 @@ fn amount_value(c: &Captures<'_>) -> Option<String> {
         None => "00".to_string(),
     };
     let whole = if digits.is_empty() { "0" } else { digits };
-    Some(format!("{whole}.{cents}"))
+    Money::decimal_number(&format!("{whole}.{cents}")).map(money::plain)
 }
 
 fn hours(ctx: &mut Ctx<'_>) {
