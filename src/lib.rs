@@ -23,6 +23,8 @@ pub mod pipeline;
 pub mod rules;
 /// Sending approved drafts: RFC 5322 messages to an outbox Maildir or SMTP.
 pub mod send;
+/// A stop flag set by SIGINT or SIGTERM, so long runs end after the work in hand.
+pub mod shutdown;
 /// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
 pub mod store;
 /// Training the classifier head and top encoder layers from `training-data/`.

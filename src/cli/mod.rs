@@ -592,46 +592,6 @@ fn ledger_import(a: LedgerImportArgs) -> Result<i32> {
     })
 }
 
-/// A stop flag that turns true when the process is asked to stop (Ctrl-C,
-/// or SIGTERM on Unix). The handlers are registered before this returns, so
-/// a signal arriving at any later point is caught. Must be called inside the
-/// runtime.
-fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    #[cfg(unix)]
-    let signals = {
-        use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        )
-    };
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        match signals {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            (int, term) => {
-                for e in [int.err(), term.err()].into_iter().flatten() {
-                    tracing::warn!("cannot listen for stop signals: {e}");
-                }
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("stopping after the message in hand");
-        let _ = tx.send(true);
-        // Keep the sender alive until the process ends.
-        std::future::pending::<()>().await;
-    });
-    rx
-}
-
 fn ingest(a: IngestArgs) -> Result<i32> {
     let rules = a.rules.config()?;
     let mut thresholds = std::collections::BTreeMap::new();
@@ -666,7 +626,7 @@ fn ingest(a: IngestArgs) -> Result<i32> {
         let pipeline = Pipeline::new(store.clone(), classifier)
             .with_rules(rules)
             .with_thresholds(thresholds);
-        let stop = stop_on_signal();
+        let stop = crate::shutdown::stop_on_signal();
         let report = if let Some(dir) = &a.maildir {
             let mut source = MaildirSource::open(dir)?;
             pipeline.run(&mut source, &opts, stop).await?
