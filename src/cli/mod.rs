@@ -21,10 +21,8 @@ use crate::ledger::{Ledger, LedgerFiles};
 use crate::pipeline::{Classifier, IngestOptions, Pipeline};
 use crate::rules::RuleConfig;
 use crate::rules::reminder::Chase;
-use crate::send::{SendConfig, Transport};
-use crate::store::{
-    AuditAnchor, DraftAction, ItemFilter, KpiWindow, SentRecord, Store, redact_url,
-};
+use crate::send::{DeliverOptions, SendConfig, SendOutcome, Transport, deliver_approved};
+use crate::store::{AuditAnchor, DraftAction, ItemFilter, KpiWindow, Store, redact_url};
 use crate::train::{TrainConfig, train};
 
 /// Table renderers of `--format table`.
@@ -935,71 +933,49 @@ fn send(a: SendArgs) -> Result<i32> {
         (None, Some(url)) => Transport::smtp(url)?,
         (None, None) => bail!("pass --outbox DIR or --smtp URL"),
     };
-    let cfg = SendConfig {
-        from: a.from.clone(),
-        invoice_dir: a.invoice_dir.clone(),
+    let opts = DeliverOptions {
+        config: SendConfig {
+            from: a.from.clone(),
+            invoice_dir: a.invoice_dir.clone(),
+        },
+        dry_run: a.dry_run,
     };
-    let via = transport.describe();
     runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let result = async {
-            let (mut sent, mut failed) = (0usize, 0usize);
-            for d in store.drafts_to_send().await? {
-                let out = crate::send::build(d.item, &d.draft, &cfg);
-                if a.dry_run {
-                    match out {
-                        Ok(m) => println!(
-                            "item {}: would send {:?} to {} as <{}>",
-                            d.item, m.subject, m.to, m.message_id
-                        ),
-                        Err(e) => println!("item {}: cannot send: {e}", d.item),
-                    }
-                    continue;
-                }
-                let delivered = match out {
-                    Ok(m) => transport.deliver(&m).await.map(|w| (m, w)),
-                    Err(e) => Err(e),
-                };
-                match delivered {
-                    Ok((m, where_to)) => {
-                        store
-                            .record_sent(
-                                d.item,
-                                &SentRecord {
-                                    message_id: &m.message_id,
-                                    to: &m.to,
-                                    subject: &m.subject,
-                                    body: &d.draft.body,
-                                    transport: &via,
-                                    delivered: &where_to,
-                                },
-                            )
-                            .await?;
-                        println!(
-                            "item {}: sent {:?} to {} as <{}> ({where_to})",
-                            d.item, m.subject, m.to, m.message_id
-                        );
-                        sent += 1;
-                    }
-                    Err(e) => {
-                        tracing::warn!(item = d.item, "not sent: {e}");
-                        store
-                            .record_send_failure(d.item, &via, &e.to_string())
-                            .await?;
-                        println!("item {}: NOT sent: {e}", d.item);
-                        failed += 1;
-                    }
-                }
-            }
-            if !a.dry_run {
-                println!("{sent} sent, {failed} failed via {via}");
-            }
-            anyhow::Ok(failed)
-        }
-        .await;
+        let report = deliver_approved(&store, &transport, &opts, print_send_outcome).await;
         store.close().await;
-        Ok(if result? > 0 { 1 } else { 0 })
+        let report = report?;
+        if !report.dry_run {
+            println!(
+                "{} sent, {} failed via {}",
+                report.sent(),
+                report.failed(),
+                report.via
+            );
+        }
+        Ok(if report.failed() > 0 { 1 } else { 0 })
     })
+}
+
+/// One line of `send` output per draft, printed as it is handled.
+fn print_send_outcome(outcome: &SendOutcome) {
+    match outcome {
+        SendOutcome::WouldSend {
+            item,
+            subject,
+            to,
+            message_id,
+        } => println!("item {item}: would send {subject:?} to {to} as <{message_id}>"),
+        SendOutcome::CannotSend { item, error } => println!("item {item}: cannot send: {error}"),
+        SendOutcome::Sent {
+            item,
+            subject,
+            to,
+            message_id,
+            delivered,
+        } => println!("item {item}: sent {subject:?} to {to} as <{message_id}> ({delivered})"),
+        SendOutcome::Failed { item, error } => println!("item {item}: NOT sent: {error}"),
+    }
 }
 
 fn reminders(a: RemindersArgs) -> Result<i32> {
