@@ -19,6 +19,8 @@ pub mod jsonl;
 pub mod ledger;
 /// Source → parse → link → classify → store, exactly once per message.
 pub mod pipeline;
+/// A reminder run: each ledger invoice with its due or held verdict for a day.
+pub mod reminders;
 /// Routing, reply drafts and promises to pay: pure rules over a labelled reply.
 pub mod rules;
 /// Sending approved drafts: RFC 5322 messages to an outbox Maildir or SMTP.

@@ -19,6 +19,7 @@ use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
 use crate::ledger::{Ledger, LedgerFiles};
 use crate::pipeline::{Classifier, IngestOptions, Pipeline};
+use crate::reminders::{InvoiceChase, ReminderOptions, reminder_run};
 use crate::rules::RuleConfig;
 use crate::rules::reminder::Chase;
 use crate::send::{DeliverOptions, SendConfig, SendOutcome, Transport, deliver_approved};
@@ -979,30 +980,24 @@ fn print_send_outcome(outcome: &SendOutcome) {
 }
 
 fn reminders(a: RemindersArgs) -> Result<i32> {
-    let today = a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let (ledger, states) = runtime()?.block_on(async {
+    let opts = ReminderOptions {
+        today: a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        include_closed: a.all,
+    };
+    let run = runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let r = async { anyhow::Ok((store.load_ledger().await?, store.reminder_states().await?)) }
-            .await;
+        let run = reminder_run(&store, opts).await;
         store.close().await;
-        r
+        anyhow::Ok(run?)
     })?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let (mut due, mut held) = (0usize, 0usize);
-    for inv in &ledger.invoices {
-        if matches!(inv.status.as_str(), "paid" | "void") && !a.all {
+    for InvoiceChase {
+        invoice: inv,
+        verdict,
+    } in &run.invoices
+    {
+        if matches!(verdict, Chase::Held { .. }) && !a.all {
             continue;
-        }
-        let state = states.get(&inv.number).cloned().unwrap_or_default();
-        let verdict = crate::rules::reminder::chase(inv, &state, today);
-        match &verdict {
-            Chase::Due { .. } => due += 1,
-            Chase::Held { .. } => {
-                held += 1;
-                if !a.all {
-                    continue;
-                }
-            }
         }
         match a.format {
             ItemsFormat::Jsonl => {
@@ -1011,14 +1006,14 @@ fn reminders(a: RemindersArgs) -> Result<i32> {
                     "currency": inv.currency, "due_date": inv.due_date,
                 });
                 if let (Some(o), Ok(serde_json::Value::Object(v))) =
-                    (line.as_object_mut(), serde_json::to_value(&verdict))
+                    (line.as_object_mut(), serde_json::to_value(verdict))
                 {
                     o.extend(v);
                 }
                 writeln!(out, "{line}")?;
             }
             ItemsFormat::Table => {
-                let what = match &verdict {
+                let what = match verdict {
                     Chase::Due { days_overdue } => format!("DUE, {days_overdue} days overdue"),
                     Chase::Held { reason } => format!("held: {reason}"),
                 };
@@ -1031,7 +1026,13 @@ fn reminders(a: RemindersArgs) -> Result<i32> {
         }
     }
     if a.format == ItemsFormat::Table {
-        writeln!(out, "{due} invoices to remind on {today}, {held} held back")?;
+        writeln!(
+            out,
+            "{} invoices to remind on {}, {} held back",
+            run.due(),
+            run.today,
+            run.held()
+        )?;
     }
     out.flush()?;
     Ok(0)
