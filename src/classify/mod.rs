@@ -25,4 +25,6 @@ pub mod worker;
 
 pub use model::{ClassifierMeta, ClassifyError, ModelPaths, ReplyClassifier};
 pub use predict::{PredictOptions, predict};
-pub use worker::{ClassifierHandle, FixedScores, Model, WorkerError};
+pub use worker::{
+    ClassifierHandle, FixedScores, Model, WorkerError, WorkerHealth, WorkerOptions, WorkerState,
+};
