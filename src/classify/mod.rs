@@ -14,6 +14,8 @@ pub mod calibrate;
 pub mod extract;
 /// Dates, amounts, PO numbers, hours and invoice numbers found in text.
 pub mod facts;
+/// Finding the model folder (flag, environment, config file, beside the binary) and loading from it.
+pub mod locate;
 /// The classifier network, its artefacts and loading.
 pub mod model;
 /// Replies in, predictions with evidence and facts out.
@@ -23,6 +25,7 @@ pub mod tokenize;
 /// The model on its own OS thread, behind a cloneable async handle.
 pub mod worker;
 
+pub use locate::{ModelLoadError, ModelSearch, ModelsDir, load_classifier, locate_models};
 pub use model::{ClassifierMeta, ClassifyError, ModelPaths, ReplyClassifier};
 pub use predict::{PredictOptions, predict};
 pub use worker::{
