@@ -11,14 +11,14 @@ use anyhow::{Context, Result, bail};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::classify::bert::pick_device;
-use crate::classify::{ClassifierHandle, ModelPaths, PredictOptions, ReplyClassifier, predict};
+use crate::classify::{ModelSearch, PredictOptions, ReplyClassifier, load_classifier, predict};
 use crate::domain::Reply;
 use crate::eval::{EvalOptions, evaluate, summary_table, write_report};
 use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
 use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
 use crate::ledger::{Ledger, LedgerFiles};
-use crate::pipeline::{Classifier, IngestOptions, Pipeline};
+use crate::pipeline::{Classifier, IngestOptions, ModelPolicy, Pipeline};
 use crate::reminders::{InvoiceChase, ReminderOptions, reminder_run};
 use crate::rules::RuleConfig;
 use crate::rules::reminder::Chase;
@@ -117,23 +117,28 @@ impl RuleArgs {
 /// Where the models are.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// Folder holding `all-MiniLM-L6-v2/` (from scripts/fetch-model) and `ar-triage/` (trained).
-    #[arg(long, env = "AR_TRIAGE_MODELS", default_value = "models")]
-    pub models: PathBuf,
+    /// Folder holding `ar-triage/` (trained) and `all-MiniLM-L6-v2/` (from scripts/fetch-model).
+    /// Without it: $AR_TRIAGE_MODELS, then `models = "DIR"` in ~/.config/ar-triage/config.toml
+    /// (or under $XDG_CONFIG_HOME), then `models/` next to the executable or a folder above it,
+    /// then the checkout's `models/`, then ./models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
     /// Run the model on the first CUDA GPU when built with `--features cuda`.
     #[arg(long)]
     pub gpu: bool,
 }
 
 impl ModelArgs {
+    /// The model-folder search these flags and this process's environment describe.
+    fn search(&self) -> ModelSearch {
+        ModelSearch::from_process(self.models.clone())
+    }
+
+    /// The classifier, or a plain error naming where it looked.
     fn load(&self) -> Result<ReplyClassifier> {
-        let device = pick_device(self.gpu);
-        ReplyClassifier::load(&ModelPaths::under(&self.models), &device).with_context(|| {
-            format!(
-                "loading the classifier from {} (run scripts/fetch-model first)",
-                self.models.display()
-            )
-        })
+        let (model, _) = load_classifier(&self.search(), &pick_device(self.gpu))
+            .map_err(|e| anyhow::Error::msg(e.explain()))?;
+        Ok(model)
     }
 }
 
@@ -526,9 +531,14 @@ pub struct IngestArgs {
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
-    /// Model location; without a loadable model, items go to the collections queue.
+    /// Model location; without a loadable model, items go to the collections queue
+    /// as `unclassified` (a warning says so at start) unless --require-model.
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Stop with an error when the model cannot be loaded, instead of storing
+    /// every reply as `unclassified`.
+    #[arg(long)]
+    pub require_model: bool,
     /// Rule settings.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -593,28 +603,20 @@ fn ledger_import(a: LedgerImportArgs) -> Result<i32> {
 
 fn ingest(a: IngestArgs) -> Result<i32> {
     let rules = a.rules.config()?;
-    let mut thresholds = std::collections::BTreeMap::new();
-    let classifier = match a.model.load() {
-        Ok(model) => {
-            let meta = model.meta();
-            thresholds.extend(
-                meta.labels
-                    .iter()
-                    .copied()
-                    .zip(meta.thresholds.iter().copied()),
-            );
-            Classifier::Ready(ClassifierHandle::spawn(model))
-        }
-        Err(e) => {
-            // The context and the direct cause; deeper causes repeat it.
-            let why = match e.chain().nth(1) {
-                Some(cause) => format!("{e}: {cause}"),
-                None => e.to_string(),
-            };
-            tracing::warn!("no classifier, items go to the collections queue: {why}");
-            Classifier::Unavailable(why)
-        }
+    let policy = if a.require_model {
+        ModelPolicy::Require
+    } else {
+        ModelPolicy::FallBack
     };
+    let loaded = Classifier::load(&a.model.search(), a.model.gpu, policy)
+        .map_err(|e| anyhow::Error::msg(e.explain()))?;
+    if let Some(e) = &loaded.unavailable {
+        tracing::warn!(
+            "{}\nEvery reply will be stored as `unclassified` in the collections queue. \
+             Fix the model folder, or pass --require-model to stop instead.",
+            e.explain()
+        );
+    }
     let opts = IngestOptions {
         once: a.once,
         poll: std::time::Duration::from_secs(a.poll.max(1)),
@@ -622,9 +624,9 @@ fn ingest(a: IngestArgs) -> Result<i32> {
     };
     runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let pipeline = Pipeline::new(store.clone(), classifier)
+        let pipeline = Pipeline::new(store.clone(), loaded.classifier)
             .with_rules(rules)
-            .with_thresholds(thresholds);
+            .with_thresholds(loaded.thresholds);
         let stop = crate::shutdown::stop_on_signal();
         let report = if let Some(dir) = &a.maildir {
             let mut source = MaildirSource::open(dir)?;
