@@ -19,10 +19,14 @@ pub mod jsonl;
 pub mod ledger_csv;
 /// Source → parse → link → classify → store, exactly once per message.
 pub mod pipeline;
+/// A reminder run: each ledger invoice with its due or held verdict for a day.
+pub mod reminders;
 /// Routing, reply drafts and promises to pay: pure rules over a labelled reply.
 pub mod rules;
 /// Sending approved drafts: RFC 5322 messages to an outbox Maildir or SMTP.
 pub mod send;
+/// A stop flag set by SIGINT or SIGTERM, so long runs end after the work in hand.
+pub mod shutdown;
 /// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
 pub mod store;
 /// Reading the client's words once: client text, sentences, language, facts.

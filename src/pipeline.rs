@@ -31,7 +31,10 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::classify::{ClassifierHandle, WorkerError};
+use crate::classify::bert::pick_device;
+use crate::classify::{
+    ClassifierHandle, ModelLoadError, ModelSearch, WorkerError, load_classifier,
+};
 use crate::domain::Ledger;
 pub use crate::domain::{ItemStatus, Queue};
 use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, Reply, TrackedPromise};
@@ -63,6 +66,63 @@ pub enum Classifier {
     Ready(ClassifierHandle),
     /// No model: why (missing weights, load error).
     Unavailable(String),
+}
+
+/// What [`Classifier::load`] does when the model cannot be loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelPolicy {
+    /// Fail: nothing should be stored without a label (`--require-model`).
+    Require,
+    /// Go on with [`Classifier::Unavailable`]: every item is stored as
+    /// `unclassified` in the collections queue.
+    FallBack,
+}
+
+/// A pipeline's classifier with the decision thresholds of its model.
+pub struct LoadedClassifier {
+    /// The model thread, or why there is none.
+    pub classifier: Classifier,
+    /// Threshold per label, recorded in each classification's audit row
+    /// (empty without a model).
+    pub thresholds: BTreeMap<Label, f32>,
+    /// Why the model could not be loaded, under [`ModelPolicy::FallBack`];
+    /// the caller says so once at start.
+    pub unavailable: Option<ModelLoadError>,
+}
+
+impl Classifier {
+    /// Finds and loads the model with `search` (on the first CUDA GPU when
+    /// `gpu` and built with `cuda`) and starts its thread. When it cannot
+    /// be loaded, `policy` decides: the error, or a pipeline that stores
+    /// every item as `unclassified`, with the reason on the item.
+    pub fn load(
+        search: &ModelSearch,
+        gpu: bool,
+        policy: ModelPolicy,
+    ) -> Result<LoadedClassifier, ModelLoadError> {
+        match load_classifier(search, &pick_device(gpu)) {
+            Ok((model, _)) => {
+                let meta = model.meta();
+                let thresholds = meta
+                    .labels
+                    .iter()
+                    .copied()
+                    .zip(meta.thresholds.iter().copied())
+                    .collect();
+                Ok(LoadedClassifier {
+                    classifier: Classifier::Ready(ClassifierHandle::spawn(model)),
+                    thresholds,
+                    unavailable: None,
+                })
+            }
+            Err(e) if policy == ModelPolicy::Require => Err(e),
+            Err(e) => Ok(LoadedClassifier {
+                classifier: Classifier::Unavailable(e.short()),
+                thresholds: BTreeMap::new(),
+                unavailable: Some(e),
+            }),
+        }
+    }
 }
 
 /// The status of an item the rules decided on: `auto_reply` for automatic

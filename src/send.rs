@@ -23,7 +23,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
 use crate::rules::Draft;
-use crate::store::redact_url;
+use crate::store::{SentRecord, Store, StoreError, redact_url};
 
 /// Why a draft could not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +61,10 @@ pub enum SendError {
     /// The SMTP server refused the message or could not be reached.
     #[error("SMTP: {0}")]
     Smtp(String),
+    /// The store could not list approved drafts or record what was sent;
+    /// this stops a [`deliver_approved`] run.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// What every sent message shares.
@@ -269,6 +273,169 @@ fn invoice_pdf(number: &str, dir: Option<&Path>) -> Result<(String, Vec<u8>), Se
     let path = dir.join(&name);
     let bytes = std::fs::read(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
     Ok((name, bytes))
+}
+
+/// How a [`deliver_approved`] run behaves.
+#[derive(Debug, Clone)]
+pub struct DeliverOptions {
+    /// What every message shares (From, invoice directory).
+    pub config: SendConfig,
+    /// Build each message and report it, but deliver and record nothing.
+    pub dry_run: bool,
+}
+
+/// What happened to one approved draft in a [`deliver_approved`] run.
+#[derive(Debug)]
+pub enum SendOutcome {
+    /// Dry run: this message would be sent.
+    WouldSend {
+        /// The item whose draft it is.
+        item: i64,
+        /// Its subject.
+        subject: String,
+        /// The recipient address.
+        to: String,
+        /// Its Message-ID, without angle brackets.
+        message_id: String,
+    },
+    /// Dry run: the draft could not become a message.
+    CannotSend {
+        /// The item whose draft it is.
+        item: i64,
+        /// Why.
+        error: SendError,
+    },
+    /// Delivered and recorded in the store and the audit log.
+    Sent {
+        /// The item whose draft it is.
+        item: i64,
+        /// Its subject.
+        subject: String,
+        /// The recipient address.
+        to: String,
+        /// Its Message-ID, without angle brackets.
+        message_id: String,
+        /// What the transport said (the file written, the SMTP reply).
+        delivered: String,
+    },
+    /// Not delivered; the failure is recorded (audited) and the draft stays
+    /// approved, so a later run tries again.
+    Failed {
+        /// The item whose draft it is.
+        item: i64,
+        /// Why.
+        error: SendError,
+    },
+}
+
+/// The result of a [`deliver_approved`] run.
+#[derive(Debug)]
+pub struct SendReport {
+    /// The transport, described without passwords (`outbox:<dir>`, an SMTP URL).
+    pub via: String,
+    /// Whether it was a dry run.
+    pub dry_run: bool,
+    /// One outcome per approved, unsent draft, in item order.
+    pub outcomes: Vec<SendOutcome>,
+}
+
+impl SendReport {
+    /// Drafts delivered.
+    pub fn sent(&self) -> usize {
+        self.count(|o| matches!(o, SendOutcome::Sent { .. }))
+    }
+
+    /// Drafts that could not be delivered (dry runs never count here).
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, SendOutcome::Failed { .. }))
+    }
+
+    fn count(&self, f: impl Fn(&SendOutcome) -> bool) -> usize {
+        self.outcomes.iter().filter(|o| f(o)).count()
+    }
+}
+
+/// Walks every approved, unsent draft in `store`, builds its message,
+/// delivers it through `transport` and records the result: a sent message in
+/// the item and the audit log, a failure in the audit log (the draft stays
+/// approved for the next run). With [`DeliverOptions::dry_run`] it only builds.
+///
+/// `on_each` sees every outcome as it happens, so a caller can report
+/// progress while a slow SMTP server works; the same outcomes come back in
+/// the [`SendReport`]. A draft that cannot be built or delivered does not stop
+/// the run; a store failure does ([`SendError::Store`]), after the drafts
+/// before it were handled.
+pub async fn deliver_approved(
+    store: &Store,
+    transport: &Transport,
+    opts: &DeliverOptions,
+    mut on_each: impl FnMut(&SendOutcome),
+) -> Result<SendReport, SendError> {
+    let via = transport.describe();
+    let mut outcomes = Vec::new();
+    for d in store.drafts_to_send().await? {
+        let built = build(d.item, &d.draft, &opts.config);
+        let outcome = if opts.dry_run {
+            match built {
+                Ok(m) => SendOutcome::WouldSend {
+                    item: d.item,
+                    subject: m.subject,
+                    to: m.to,
+                    message_id: m.message_id,
+                },
+                Err(error) => SendOutcome::CannotSend {
+                    item: d.item,
+                    error,
+                },
+            }
+        } else {
+            let delivered = match built {
+                Ok(m) => transport.deliver(&m).await.map(|w| (m, w)),
+                Err(e) => Err(e),
+            };
+            match delivered {
+                Ok((m, delivered)) => {
+                    store
+                        .record_sent(
+                            d.item,
+                            &SentRecord {
+                                message_id: &m.message_id,
+                                to: &m.to,
+                                subject: &m.subject,
+                                body: &d.draft.body,
+                                transport: &via,
+                                delivered: &delivered,
+                            },
+                        )
+                        .await?;
+                    SendOutcome::Sent {
+                        item: d.item,
+                        subject: m.subject,
+                        to: m.to,
+                        message_id: m.message_id,
+                        delivered,
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(item = d.item, "not sent: {error}");
+                    store
+                        .record_send_failure(d.item, &via, &error.to_string())
+                        .await?;
+                    SendOutcome::Failed {
+                        item: d.item,
+                        error,
+                    }
+                }
+            }
+        };
+        on_each(&outcome);
+        outcomes.push(outcome);
+    }
+    Ok(SendReport {
+        via,
+        dry_run: opts.dry_run,
+        outcomes,
+    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 pub mod bert;
 /// Platt scaling and threshold selection.
 pub mod calibrate;
+/// Finding the model folder (flag, environment, config file, beside the binary) and loading from it.
+pub mod locate;
 /// The classifier network, its artefacts and loading.
 pub mod model;
 /// Replies in, predictions with evidence and facts out.
@@ -19,6 +21,9 @@ pub mod tokenize;
 /// The model on its own OS thread, behind a cloneable async handle.
 pub mod worker;
 
+pub use locate::{ModelLoadError, ModelSearch, ModelsDir, load_classifier, locate_models};
 pub use model::{ClassifierMeta, ClassifyError, ModelPaths, ReplyClassifier};
 pub use predict::{PredictOptions, predict, predict_prepared};
-pub use worker::{ClassifierHandle, FixedScores, Model, WorkerError};
+pub use worker::{
+    ClassifierHandle, FixedScores, Model, WorkerError, WorkerHealth, WorkerOptions, WorkerState,
+};

@@ -11,22 +11,25 @@ use anyhow::{Context, Result, bail};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::classify::bert::pick_device;
-use crate::classify::{ClassifierHandle, ModelPaths, PredictOptions, ReplyClassifier, predict};
+use crate::classify::{ModelSearch, PredictOptions, ReplyClassifier, load_classifier, predict};
 use crate::domain::Reply;
 use crate::eval::{EvalOptions, evaluate, summary_table, write_report};
 use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
 use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
 use crate::ledger_csv::{Ledger, LedgerFiles};
-use crate::pipeline::{Classifier, IngestOptions, Pipeline};
+use crate::pipeline::{Classifier, IngestOptions, ModelPolicy, Pipeline};
+use crate::reminders::{InvoiceChase, ReminderOptions, reminder_run};
 use crate::rules::RuleConfig;
 use crate::rules::reminder::Chase;
-use crate::send::{SendConfig, Transport};
-use crate::store::{
-    AuditAnchor, DraftAction, ItemFilter, KpiWindow, Kpis, SentRecord, Store, StoredItem,
-    redact_url,
-};
+use crate::send::{DeliverOptions, SendConfig, SendOutcome, Transport, deliver_approved};
+use crate::store::{AuditAnchor, DraftAction, ItemFilter, KpiWindow, Store, redact_url};
 use crate::train::{TrainConfig, train};
+
+/// Table renderers of `--format table`.
+mod tables;
+
+pub use tables::{drafts_table, items_table, kpis_table};
 
 /// ar-triage: reads client replies to invoice reminders, labels them and routes them.
 #[derive(Debug, Parser)]
@@ -114,23 +117,28 @@ impl RuleArgs {
 /// Where the models are.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// Folder holding `all-MiniLM-L6-v2/` (from scripts/fetch-model) and `ar-triage/` (trained).
-    #[arg(long, env = "AR_TRIAGE_MODELS", default_value = "models")]
-    pub models: PathBuf,
+    /// Folder holding `ar-triage/` (trained) and `all-MiniLM-L6-v2/` (from scripts/fetch-model).
+    /// Without it: $AR_TRIAGE_MODELS, then `models = "DIR"` in ~/.config/ar-triage/config.toml
+    /// (or under $XDG_CONFIG_HOME), then `models/` next to the executable or a folder above it,
+    /// then the checkout's `models/`, then ./models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
     /// Run the model on the first CUDA GPU when built with `--features cuda`.
     #[arg(long)]
     pub gpu: bool,
 }
 
 impl ModelArgs {
+    /// The model-folder search these flags and this process's environment describe.
+    fn search(&self) -> ModelSearch {
+        ModelSearch::from_process(self.models.clone())
+    }
+
+    /// The classifier, or a plain error naming where it looked.
     fn load(&self) -> Result<ReplyClassifier> {
-        let device = pick_device(self.gpu);
-        ReplyClassifier::load(&ModelPaths::under(&self.models), &device).with_context(|| {
-            format!(
-                "loading the classifier from {} (run scripts/fetch-model first)",
-                self.models.display()
-            )
-        })
+        let (model, _) = load_classifier(&self.search(), &pick_device(self.gpu))
+            .map_err(|e| anyhow::Error::msg(e.explain()))?;
+        Ok(model)
     }
 }
 
@@ -523,9 +531,14 @@ pub struct IngestArgs {
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
-    /// Model location; without a loadable model, items go to the collections queue.
+    /// Model location; without a loadable model, items go to the collections queue
+    /// as `unclassified` (a warning says so at start) unless --require-model.
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Stop with an error when the model cannot be loaded, instead of storing
+    /// every reply as `unclassified`.
+    #[arg(long)]
+    pub require_model: bool,
     /// Rule settings.
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -588,70 +601,22 @@ fn ledger_import(a: LedgerImportArgs) -> Result<i32> {
     })
 }
 
-/// A stop flag that turns true when the process is asked to stop (Ctrl-C,
-/// or SIGTERM on Unix). The handlers are registered before this returns, so
-/// a signal arriving at any later point is caught. Must be called inside the
-/// runtime.
-fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    #[cfg(unix)]
-    let signals = {
-        use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        )
-    };
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        match signals {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            (int, term) => {
-                for e in [int.err(), term.err()].into_iter().flatten() {
-                    tracing::warn!("cannot listen for stop signals: {e}");
-                }
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("stopping after the message in hand");
-        let _ = tx.send(true);
-        // Keep the sender alive until the process ends.
-        std::future::pending::<()>().await;
-    });
-    rx
-}
-
 fn ingest(a: IngestArgs) -> Result<i32> {
     let rules = a.rules.config()?;
-    let mut thresholds = std::collections::BTreeMap::new();
-    let classifier = match a.model.load() {
-        Ok(model) => {
-            let meta = model.meta();
-            thresholds.extend(
-                meta.labels
-                    .iter()
-                    .copied()
-                    .zip(meta.thresholds.iter().copied()),
-            );
-            Classifier::Ready(ClassifierHandle::spawn(model))
-        }
-        Err(e) => {
-            // The context and the direct cause; deeper causes repeat it.
-            let why = match e.chain().nth(1) {
-                Some(cause) => format!("{e}: {cause}"),
-                None => e.to_string(),
-            };
-            tracing::warn!("no classifier, items go to the collections queue: {why}");
-            Classifier::Unavailable(why)
-        }
+    let policy = if a.require_model {
+        ModelPolicy::Require
+    } else {
+        ModelPolicy::FallBack
     };
+    let loaded = Classifier::load(&a.model.search(), a.model.gpu, policy)
+        .map_err(|e| anyhow::Error::msg(e.explain()))?;
+    if let Some(e) = &loaded.unavailable {
+        tracing::warn!(
+            "{}\nEvery reply will be stored as `unclassified` in the collections queue. \
+             Fix the model folder, or pass --require-model to stop instead.",
+            e.explain()
+        );
+    }
     let opts = IngestOptions {
         once: a.once,
         poll: std::time::Duration::from_secs(a.poll.max(1)),
@@ -659,10 +624,10 @@ fn ingest(a: IngestArgs) -> Result<i32> {
     };
     runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let pipeline = Pipeline::new(store.clone(), classifier)
+        let pipeline = Pipeline::new(store.clone(), loaded.classifier)
             .with_rules(rules)
-            .with_thresholds(thresholds);
-        let stop = stop_on_signal();
+            .with_thresholds(loaded.thresholds);
+        let stop = crate::shutdown::stop_on_signal();
         let report = if let Some(dir) = &a.maildir {
             let mut source = MaildirSource::open(dir)?;
             pipeline.run(&mut source, &opts, stop).await?
@@ -739,108 +704,6 @@ fn items(a: ItemsArgs) -> Result<i32> {
         }
         Err(e) => Err(e),
     }
-}
-
-/// `s` cut to `width` characters, with `…` when cut; line breaks become spaces.
-fn cell(s: &str, width: usize) -> String {
-    let flat: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if flat.chars().count() <= width {
-        flat
-    } else {
-        let mut t: String = flat.chars().take(width.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// The fixed-width table of `items --format table`: one row per item, then
-/// a count per queue.
-pub fn items_table(items: &[StoredItem]) -> String {
-    const COLUMNS: [(&str, usize); 9] = [
-        ("ID", 6),
-        ("STATUS", 11),
-        ("ROUTE", 11),
-        ("RULE", 21),
-        ("CLIENT", 10),
-        ("INVOICE", 12),
-        ("LABELS", 30),
-        ("SUBJECT", 32),
-        ("REASON", 60),
-    ];
-    let rows: Vec<[String; 9]> = items
-        .iter()
-        .map(|i| {
-            [
-                i.id.to_string(),
-                i.status.clone(),
-                i.route.clone().unwrap_or_else(|| "-".into()),
-                i.rule.clone().unwrap_or_else(|| "-".into()),
-                i.client.clone().unwrap_or_else(|| "-".into()),
-                i.invoice.clone().unwrap_or_else(|| "-".into()),
-                if i.labels.is_empty() {
-                    if i.scores.is_empty() { "-" } else { "other" }.to_string()
-                } else {
-                    i.labels
-                        .iter()
-                        .map(|l| l.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                },
-                i.subject.clone(),
-                i.reason.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let widths: Vec<usize> = COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(c, (head, cap))| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-                .clamp(head.len(), *cap)
-        })
-        .collect();
-    let line = |cells: Vec<String>| -> String {
-        let mut l = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{:<w$}", cell(c, *w), w = *w))
-            .collect::<Vec<_>>()
-            .join("  ");
-        l.truncate(l.trim_end().len());
-        l.push('\n');
-        l
-    };
-    let mut out = line(COLUMNS.iter().map(|(h, _)| h.to_string()).collect());
-    for r in rows {
-        out.push_str(&line(r.to_vec()));
-    }
-    let mut queues: std::collections::BTreeMap<&str, usize> = Default::default();
-    for i in items {
-        *queues.entry(i.queue.as_str()).or_default() += 1;
-    }
-    out.push_str(&format!(
-        "{} items{}\n",
-        items.len(),
-        if queues.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " ({})",
-                queues
-                    .iter()
-                    .map(|(q, n)| format!("{n} {q}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-    ));
-    out
 }
 
 /// Options of `drafts`: without a subcommand, list the drafts.
@@ -1023,47 +886,6 @@ fn drafts(a: DraftsArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// The text of `drafts --format table`: one block per draft with its
-/// headers and body, then a count.
-pub fn drafts_table(items: &[StoredItem]) -> String {
-    let mut out = String::new();
-    for i in items {
-        let Some(d) = &i.draft else { continue };
-        let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
-        out.push_str(&format!(
-            "── item {} · {} · {} · rule {} · tone {} · {}\n",
-            i.id,
-            i.client.as_deref().unwrap_or("-"),
-            i.invoice.as_deref().unwrap_or("-"),
-            i.rule.as_deref().unwrap_or("-"),
-            field("tone"),
-            i.draft_state.as_deref().unwrap_or("-"),
-        ));
-        out.push_str(&format!(
-            "To: {}\nSubject: {}\n",
-            field("to"),
-            field("subject")
-        ));
-        if let Some(irt) = d.get("in_reply_to").and_then(|v| v.as_str()) {
-            out.push_str(&format!("In-Reply-To: <{irt}>\n"));
-        }
-        if let Some(f) = &i.follow_up {
-            out.push_str(&format!("Follow-up: {f}\n"));
-        }
-        if let Some(at) = &i.sent_at {
-            out.push_str(&format!(
-                "Sent: {at} as <{}>\n",
-                i.sent_message_id.as_deref().unwrap_or("-")
-            ));
-        }
-        out.push('\n');
-        out.push_str(field("body").trim_end());
-        out.push_str("\n\n");
-    }
-    out.push_str(&format!("{} drafts\n", items.len()));
-    out
-}
-
 fn draft_action(cmd: DraftCommand) -> Result<i32> {
     let (action, a) = match cmd {
         DraftCommand::Approve(a) => (DraftAction::Approve, a),
@@ -1114,98 +936,70 @@ fn send(a: SendArgs) -> Result<i32> {
         (None, Some(url)) => Transport::smtp(url)?,
         (None, None) => bail!("pass --outbox DIR or --smtp URL"),
     };
-    let cfg = SendConfig {
-        from: a.from.clone(),
-        invoice_dir: a.invoice_dir.clone(),
+    let opts = DeliverOptions {
+        config: SendConfig {
+            from: a.from.clone(),
+            invoice_dir: a.invoice_dir.clone(),
+        },
+        dry_run: a.dry_run,
     };
-    let via = transport.describe();
     runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let result = async {
-            let (mut sent, mut failed) = (0usize, 0usize);
-            for d in store.drafts_to_send().await? {
-                let out = crate::send::build(d.item, &d.draft, &cfg);
-                if a.dry_run {
-                    match out {
-                        Ok(m) => println!(
-                            "item {}: would send {:?} to {} as <{}>",
-                            d.item, m.subject, m.to, m.message_id
-                        ),
-                        Err(e) => println!("item {}: cannot send: {e}", d.item),
-                    }
-                    continue;
-                }
-                let delivered = match out {
-                    Ok(m) => transport.deliver(&m).await.map(|w| (m, w)),
-                    Err(e) => Err(e),
-                };
-                match delivered {
-                    Ok((m, where_to)) => {
-                        store
-                            .record_sent(
-                                d.item,
-                                &SentRecord {
-                                    message_id: &m.message_id,
-                                    to: &m.to,
-                                    subject: &m.subject,
-                                    body: &d.draft.body,
-                                    transport: &via,
-                                    delivered: &where_to,
-                                },
-                            )
-                            .await?;
-                        println!(
-                            "item {}: sent {:?} to {} as <{}> ({where_to})",
-                            d.item, m.subject, m.to, m.message_id
-                        );
-                        sent += 1;
-                    }
-                    Err(e) => {
-                        tracing::warn!(item = d.item, "not sent: {e}");
-                        store
-                            .record_send_failure(d.item, &via, &e.to_string())
-                            .await?;
-                        println!("item {}: NOT sent: {e}", d.item);
-                        failed += 1;
-                    }
-                }
-            }
-            if !a.dry_run {
-                println!("{sent} sent, {failed} failed via {via}");
-            }
-            anyhow::Ok(failed)
-        }
-        .await;
+        let report = deliver_approved(&store, &transport, &opts, print_send_outcome).await;
         store.close().await;
-        Ok(if result? > 0 { 1 } else { 0 })
+        let report = report?;
+        if !report.dry_run {
+            println!(
+                "{} sent, {} failed via {}",
+                report.sent(),
+                report.failed(),
+                report.via
+            );
+        }
+        Ok(if report.failed() > 0 { 1 } else { 0 })
     })
 }
 
+/// One line of `send` output per draft, printed as it is handled.
+fn print_send_outcome(outcome: &SendOutcome) {
+    match outcome {
+        SendOutcome::WouldSend {
+            item,
+            subject,
+            to,
+            message_id,
+        } => println!("item {item}: would send {subject:?} to {to} as <{message_id}>"),
+        SendOutcome::CannotSend { item, error } => println!("item {item}: cannot send: {error}"),
+        SendOutcome::Sent {
+            item,
+            subject,
+            to,
+            message_id,
+            delivered,
+        } => println!("item {item}: sent {subject:?} to {to} as <{message_id}> ({delivered})"),
+        SendOutcome::Failed { item, error } => println!("item {item}: NOT sent: {error}"),
+    }
+}
+
 fn reminders(a: RemindersArgs) -> Result<i32> {
-    let today = a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let (ledger, states) = runtime()?.block_on(async {
+    let opts = ReminderOptions {
+        today: a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        include_closed: a.all,
+    };
+    let run = runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let r = async { anyhow::Ok((store.load_ledger().await?, store.reminder_states().await?)) }
-            .await;
+        let run = reminder_run(&store, opts).await;
         store.close().await;
-        r
+        anyhow::Ok(run?)
     })?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let (mut due, mut held) = (0usize, 0usize);
-    for inv in &ledger.invoices {
-        if matches!(inv.status.as_str(), "paid" | "void") && !a.all {
+    for InvoiceChase {
+        invoice: inv,
+        verdict,
+    } in &run.invoices
+    {
+        if matches!(verdict, Chase::Held { .. }) && !a.all {
             continue;
-        }
-        let state = states.get(&inv.number).cloned().unwrap_or_default();
-        let verdict = crate::rules::reminder::chase(inv, &state, today);
-        match &verdict {
-            Chase::Due { .. } => due += 1,
-            Chase::Held { .. } => {
-                held += 1;
-                if !a.all {
-                    continue;
-                }
-            }
         }
         match a.format {
             ItemsFormat::Jsonl => {
@@ -1214,14 +1008,14 @@ fn reminders(a: RemindersArgs) -> Result<i32> {
                     "currency": inv.currency, "due_date": inv.due_date,
                 });
                 if let (Some(o), Ok(serde_json::Value::Object(v))) =
-                    (line.as_object_mut(), serde_json::to_value(&verdict))
+                    (line.as_object_mut(), serde_json::to_value(verdict))
                 {
                     o.extend(v);
                 }
                 writeln!(out, "{line}")?;
             }
             ItemsFormat::Table => {
-                let what = match &verdict {
+                let what = match verdict {
                     Chase::Due { days_overdue } => format!("DUE, {days_overdue} days overdue"),
                     Chase::Held { reason } => format!("held: {reason}"),
                 };
@@ -1234,7 +1028,13 @@ fn reminders(a: RemindersArgs) -> Result<i32> {
         }
     }
     if a.format == ItemsFormat::Table {
-        writeln!(out, "{due} invoices to remind on {today}, {held} held back")?;
+        writeln!(
+            out,
+            "{} invoices to remind on {}, {} held back",
+            run.due(),
+            run.today,
+            run.held()
+        )?;
     }
     out.flush()?;
     Ok(0)
@@ -1319,74 +1119,4 @@ fn kpis(a: KpisArgs) -> Result<i32> {
         KpisFormat::Table => print!("{}", kpis_table(&k)),
     }
     Ok(0)
-}
-
-/// The text of `kpis --format table`.
-pub fn kpis_table(k: &Kpis) -> String {
-    let pct = |r: &crate::store::Rate| match r.rate {
-        Some(x) => format!("{:.1} % ({}/{})", x * 100.0, r.numerator, r.denominator),
-        None => format!("- (0/{})", r.denominator),
-    };
-    let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1} h"));
-    let days = |d: Option<f64>| d.map_or("-".to_string(), |d| format!("{d:.1} days"));
-    let mut out = format!(
-        "window                       {} .. {}\n",
-        k.window.from.map_or("-".into(), |d| d.to_string()),
-        k.window.to.map_or("-".into(), |d| d.to_string())
-    );
-    out.push_str(&format!("items                        {}\n", k.items));
-    out.push_str(&format!(
-        "dispute rate (scope, PO)     {}\n",
-        pct(&k.dispute_rate)
-    ));
-    out.push_str(&format!(
-        "resolution time p50 / p90    {} / {} ({} resolved, {} open)\n",
-        hours(k.resolution.p50_hours),
-        hours(k.resolution.p90_hours),
-        k.resolution.resolved,
-        k.resolution.unresolved
-    ));
-    out.push_str(&format!(
-        "promise-kept rate            {} ({} open)\n",
-        pct(&k.promise_kept_rate),
-        k.promises_open
-    ));
-    out.push_str(&format!(
-        "automation rate (drafted)    {}\n",
-        pct(&k.automation_rate)
-    ));
-    let acc = &k.draft_acceptance;
-    out.push_str(&format!(
-        "drafts approved unedited     {}\ndrafts approved edited       {}\ndrafts rejected              {}\ndrafts awaiting approval     {}\n",
-        pct(&acc.approved_unedited),
-        pct(&acc.approved_edited),
-        pct(&acc.rejected),
-        acc.awaiting
-    ));
-    out.push_str(&format!(
-        "open queues                  {}\n",
-        if k.queues.is_empty() {
-            "-".to_string()
-        } else {
-            k.queues
-                .iter()
-                .map(|(q, n)| format!("{q} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
-    for d in &k.dso {
-        out.push_str(&format!(
-            "DSO {}                      {} → {} without reported payments (effect {}; billed {:.2}, receivable {:.2}, reported {:.2}, {} days)\n",
-            d.currency,
-            days(d.dso_days),
-            days(d.dso_without_reported_days),
-            days(d.effect_days),
-            d.billed,
-            d.receivable,
-            d.reported,
-            d.period_days
-        ));
-    }
-    out
 }
