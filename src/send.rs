@@ -22,7 +22,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
-use crate::rules::Draft;
+use crate::domain::Draft;
 use crate::store::{SentRecord, Store, StoreError, redact_url};
 
 /// Why a draft could not be sent.
@@ -441,7 +441,7 @@ pub async fn deliver_approved(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Tone;
+    use crate::domain::Tone;
 
     fn draft() -> Draft {
         Draft {
