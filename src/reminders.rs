@@ -90,19 +90,7 @@ mod tests {
     use super::*;
 
     fn inv(number: &str, status: &str, due: &str) -> Invoice {
-        Invoice {
-            number: number.into(),
-            client_id: "C-1".into(),
-            engagement_id: None,
-            issue_date: "2026-10-01".parse().unwrap(),
-            due_date: due.parse().unwrap(),
-            amount: "1000.00".into(),
-            currency: "USD".into(),
-            po_number: None,
-            status: status.parse().unwrap(),
-            reminder_message_ids: Vec::new(),
-            paid_date: None,
-        }
+        crate::rules::reminder::invoice_fixture(number, status, due)
     }
 
     #[test]

@@ -62,24 +62,31 @@ pub fn chase(invoice: &Invoice, state: &ReminderState, today: NaiveDate) -> Chas
     }
 }
 
+/// An open-ended invoice for tests: USD 1,000.00 of client `C-1`, issued
+/// 2026-10-01, with this status and due date.
+#[cfg(test)]
+pub(crate) fn invoice_fixture(number: &str, status: &str, due: &str) -> Invoice {
+    Invoice {
+        number: number.into(),
+        client_id: "C-1".into(),
+        engagement_id: None,
+        issue_date: "2026-10-01".parse().expect("a date"),
+        due_date: due.parse().expect("a date"),
+        amount: "1000.00".into(),
+        currency: "USD".into(),
+        po_number: None,
+        status: status.parse().expect("a status"),
+        reminder_message_ids: Vec::new(),
+        paid_date: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn inv(status: &str, due: &str) -> Invoice {
-        Invoice {
-            number: "INV-1".into(),
-            client_id: "C-1".into(),
-            engagement_id: None,
-            issue_date: "2026-10-01".parse().unwrap(),
-            due_date: due.parse().unwrap(),
-            amount: "1000.00".into(),
-            currency: "USD".into(),
-            po_number: None,
-            status: status.parse().unwrap(),
-            reminder_message_ids: Vec::new(),
-            paid_date: None,
-        }
+        invoice_fixture("INV-1", status, due)
     }
 
     fn day(s: &str) -> NaiveDate {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::audit::{AuditEntry, append_audit};
+use super::write_promise;
 use super::{Store, StoreError, clean, now, on_pool};
 use crate::domain::{Attachment, AttachmentKind};
 use crate::domain::{ContactUpdate, Draft, TrackedPromise};
@@ -228,16 +229,7 @@ impl Store {
             let mut tx = pool.begin_with(begin).await?;
             let mut audit = Vec::new();
             for t in changed {
-                let updated = sqlx::query(
-                    "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4 AND state = 'open'",
-                )
-                .bind(t.promise.state.as_str())
-                .bind(clean(&serde_json::to_string(&t.promise)?))
-                .bind(&ts)
-                .bind(t.id)
-                .execute(&mut *tx)
-                .await?;
-                if updated.rows_affected() > 0 {
+                if write_promise!(tx, t, &ts) {
                     audit.push(AuditEntry {
                         kind: "promise".into(),
                         item: Some(t.item),

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::audit::{AuditEntry, append_audit};
+use super::write_promise;
 use super::{Store, StoreError, clean, now, on_pool};
 use crate::domain::message::{Checkpoint, RawMessage};
 use crate::domain::{Attachment, Evidence, Facts, Label};
@@ -308,16 +309,7 @@ impl Store {
                             }
                         }
                         for t in &d.settled_promises {
-                            let updated = sqlx::query(
-                                "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4 AND state = 'open'",
-                            )
-                            .bind(t.promise.state.as_str())
-                            .bind(clean(&serde_json::to_string(&t.promise)?))
-                            .bind(&ts)
-                            .bind(t.id)
-                            .execute(&mut *tx)
-                            .await?;
-                            if updated.rows_affected() > 0 {
+                            if write_promise!(tx, t, &ts) {
                                 audit.push(AuditEntry::new(
                                     "promise",
                                     serde_json::json!({"promise": t.id, "invoice": clean(&t.promise.invoice), "state": t.promise.state.as_str(), "received": t.promise.received}),

@@ -118,6 +118,26 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Writes a promise the rules moved on, inside `$tx`, if it is still open
+/// in the store; evaluates to whether it was written.
+macro_rules! write_promise {
+    ($tx:expr, $promise:expr, $ts:expr) => {{
+        let t: &$crate::domain::TrackedPromise = $promise;
+        sqlx::query(
+            "UPDATE promises SET state = $1, data = $2, updated_at = $3 WHERE id = $4 AND state = 'open'",
+        )
+        .bind(t.promise.state.as_str())
+        .bind($crate::store::clean(&serde_json::to_string(&t.promise)?))
+        .bind($ts)
+        .bind(t.id)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+            > 0
+    }};
+}
+pub(crate) use write_promise;
+
 /// A connection pool to the ar-triage database, migrated.
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -1387,38 +1387,27 @@ fn is_identifier(tok: &str) -> bool {
 
 fn amounts(ctx: &mut Ctx<'_>) {
     let text = ctx.text;
-    scan(&RE_AMOUNT_PREFIX, text, |c| {
-        let (s, e) = span(c)?;
-        if !start_ok(text, s) || !end_ok(text, e) {
-            return None;
-        }
-        let code = lookup(PREFIX_CURRENCIES, group(c, "cur")?)?;
-        let value = amount_value(c)?;
-        ctx.push(
-            Tier::Amount,
-            FactKind::Amount,
-            s,
-            e,
-            Some(format!("{value} {code}")),
-        );
-        Some(())
-    });
-    scan(&RE_AMOUNT_SUFFIX, text, |c| {
-        let (s, e) = span(c)?;
-        if !start_ok(text, s) || !end_ok(text, e) {
-            return None;
-        }
-        let code = lookup(SUFFIX_CURRENCIES, group(c, "cur")?)?;
-        let value = amount_value(c)?;
-        ctx.push(
-            Tier::Amount,
-            FactKind::Amount,
-            s,
-            e,
-            Some(format!("{value} {code}")),
-        );
-        Some(())
-    });
+    for (re, currencies) in [
+        (&*RE_AMOUNT_PREFIX, PREFIX_CURRENCIES),
+        (&*RE_AMOUNT_SUFFIX, SUFFIX_CURRENCIES),
+    ] {
+        scan(re, text, |c| {
+            let (s, e) = span(c)?;
+            if !start_ok(text, s) || !end_ok(text, e) {
+                return None;
+            }
+            let code = lookup(currencies, group(c, "cur")?)?;
+            let value = amount_value(c)?;
+            ctx.push(
+                Tier::Amount,
+                FactKind::Amount,
+                s,
+                e,
+                Some(format!("{value} {code}")),
+            );
+            Some(())
+        });
+    }
     scan(&RE_AMOUNT_BARE, text, |c| {
         let (s, _) = span(c)?;
         let num = c.name("num")?;
