@@ -398,7 +398,19 @@ pub fn read_invoices(reader: impl Read, file: &str) -> Result<Vec<Invoice>, Ledg
         if r.client_id.is_empty() {
             return Err(row_error(file, line, "empty client_id"));
         }
-        let amount = normalise_amount(&r.amount).map_err(|m| row_error(file, line, m))?;
+        let amount = normalise_amount(&r.amount)
+            .ok()
+            .and_then(|a| Money::decimal_number(&a))
+            .ok_or_else(|| {
+                row_error(
+                    file,
+                    line,
+                    format!(
+                        "amount {:?} is not a number with at most two decimals",
+                        r.amount
+                    ),
+                )
+            })?;
         let currency = r.currency.to_uppercase();
         if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err(row_error(
@@ -778,7 +790,7 @@ mod tests {
         let csv = "invoice_number,client_id,engagement_id,issue_date,due_date,amount,currency,po_number,status,reminder_message_ids\n\
                    INV-1,C-1,E-1,2026-10-01,2026-10-31,\"1,250\",eur,PO-9,,<r1@firm.example>;r2@firm.example\n";
         let i = &read_invoices(csv.as_bytes(), "invoices.csv").unwrap()[0];
-        assert_eq!(i.amount, "1250.00");
+        assert_eq!(money::plain(i.amount), "1250.00");
         assert_eq!(i.currency, "EUR");
         assert_eq!(i.status, "open");
         assert_eq!(i.engagement_id.as_deref(), Some("E-1"));

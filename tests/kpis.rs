@@ -24,7 +24,7 @@ fn invoice(number: &str, issued: &str, amount: &str, currency: &str, status: &st
         engagement_id: None,
         issue_date: issued.parse().unwrap(),
         due_date: issued.parse().unwrap(),
-        amount: amount.into(),
+        amount: amount.parse().unwrap(),
         currency: currency.into(),
         po_number: None,
         status: status.parse().unwrap(),

@@ -26,7 +26,7 @@ fn invoice(number: &str, client: &str, status: &str, reminders: &[&str]) -> Invo
         engagement_id: None,
         issue_date: "2026-10-01".parse().unwrap(),
         due_date: "2026-10-31".parse().unwrap(),
-        amount: "1000.00".into(),
+        amount: "1000.00".parse().unwrap(),
         currency: "USD".into(),
         po_number: None,
         status: status.parse().unwrap(),

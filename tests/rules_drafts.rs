@@ -149,7 +149,7 @@ fn inputs(w: &World) -> Inputs {
         facts.extend(inv.po_number.clone().map(|p| (FactKind::PoNumber, p)));
         texts.extend([
             inv.number.clone(),
-            inv.amount.clone(),
+            inv.amount.to_string(),
             inv.due_date.to_string(),
             inv.issue_date.to_string(),
         ]);

@@ -1004,7 +1004,7 @@ fn reminders(a: RemindersArgs) -> Result<i32> {
         match a.format {
             ItemsFormat::Jsonl => {
                 let mut line = serde_json::json!({
-                    "invoice": inv.number, "client": inv.client_id, "amount": inv.amount,
+                    "invoice": inv.number, "client": inv.client_id, "amount": crate::domain::money::plain(inv.amount),
                     "currency": inv.currency, "due_date": inv.due_date,
                 });
                 if let (Some(o), Ok(serde_json::Value::Object(v))) =

@@ -5,7 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+use super::money::Money;
 
 /// Where an invoice stands in the ledger.
 #[derive(
@@ -146,8 +149,9 @@ pub struct Invoice {
     pub issue_date: NaiveDate,
     /// Due date.
     pub due_date: NaiveDate,
-    /// Amount as a decimal string with two places ("8400.00").
-    pub amount: String,
+    /// Amount, two decimal places, in [`Invoice::currency`].
+    #[serde(with = "super::money::decimal_text")]
+    pub amount: Decimal,
     /// ISO currency code.
     pub currency: String,
     /// PO number printed on the invoice, if any.
@@ -161,6 +165,16 @@ pub struct Invoice {
     /// invoice (the KPIs' DSO as of a past day needs it).
     #[serde(default)]
     pub paid_date: Option<NaiveDate>,
+}
+
+impl Invoice {
+    /// The invoice's amount with its currency.
+    pub fn money(&self) -> Money {
+        Money {
+            amount: self.amount,
+            currency: Some(self.currency.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()),
+        }
+    }
 }
 
 /// One billed line of an invoice, where the ledger or an invoice document

@@ -166,14 +166,16 @@ impl fmt::Display for Money {
 
 /// Amounts travel in JSON as their plain text (`"8400.00"`), never as a
 /// float.
-mod decimal_text {
+pub(crate) mod decimal_text {
     use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes an amount as its plain text.
     pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::plain(*d))
     }
 
+    /// Reads an amount from its plain text.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
         let text = String::deserialize(d)?;
         super::Money::decimal_number(&text)

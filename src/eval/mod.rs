@@ -404,7 +404,7 @@ pub fn routed_to_draft(
         engagement_id: Some(engagement.id.clone()),
         issue_date: today - chrono::Days::new(40),
         due_date: today - chrono::Days::new(10),
-        amount: "1000.00".into(),
+        amount: "1000.00".parse().unwrap(),
         currency: "USD".into(),
         po_number: None,
         status: crate::domain::InvoiceStatus::Open,

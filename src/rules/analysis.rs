@@ -179,9 +179,7 @@ pub(crate) fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
                 .collect()
         })
         .unwrap_or_default();
-    let invoice_money = case
-        .invoice
-        .and_then(|i| Money::with_currency(&i.amount, &i.currency));
+    let invoice_money = case.invoice.map(|i| i.money());
     let units_of = |l: Label| evidence.get(&l).map(Vec::as_slice).unwrap_or_default();
     let paid = paid_report(
         case,

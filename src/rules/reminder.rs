@@ -72,7 +72,7 @@ pub(crate) fn invoice_fixture(number: &str, status: &str, due: &str) -> Invoice 
         engagement_id: None,
         issue_date: "2026-10-01".parse().expect("a date"),
         due_date: due.parse().expect("a date"),
-        amount: "1000.00".into(),
+        amount: "1000.00".parse().unwrap(),
         currency: "USD".into(),
         po_number: None,
         status: status.parse().expect("a status"),

@@ -43,7 +43,7 @@ use sqlx::Row;
 
 use super::{Store, StoreError, on_pool};
 use crate::domain::{Invoice, InvoiceStatus, Label};
-use crate::domain::{Money, Promise, PromiseState};
+use crate::domain::{Promise, PromiseState};
 
 /// The days the KPIs cover, both included; `None` is open-ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -335,10 +335,7 @@ fn dso(
     // currency → (billed, receivable, reported) in minor units.
     let mut sums: BTreeMap<String, (i128, i128, i128)> = BTreeMap::new();
     for inv in invoices {
-        let (Some(day), Some(m)) = (
-            issue_day(inv),
-            Money::with_currency(&inv.amount, &inv.currency),
-        ) else {
+        let (Some(day), Some(m)) = (issue_day(inv), Some(inv.money())) else {
             continue;
         };
         if day > end {

@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 
-use super::{Store, StoreError, clean, date_column, on_pool, status_column};
+use super::{Store, StoreError, amount_column, clean, date_column, on_pool, status_column};
 use crate::domain::ledger::ReminderState;
+use crate::domain::money;
 use crate::domain::{Client, Engagement, Invoice, InvoiceLine, Ledger, Promise};
 
 /// What one ledger import wrote.
@@ -160,7 +161,7 @@ impl Store {
                 .bind(i.engagement_id.as_deref().map(clean))
                 .bind(i.issue_date.to_string())
                 .bind(i.due_date.to_string())
-                .bind(clean(&i.amount))
+                .bind(money::plain(i.amount))
                 .bind(clean(&i.currency))
                 .bind(i.po_number.as_deref().map(clean))
                 .bind(i.status.as_str())
@@ -301,7 +302,7 @@ impl Store {
                     engagement_id: r.try_get("engagement_id")?,
                     issue_date: date_column(r.try_get("issue_date")?, "issue_date")?,
                     due_date: date_column(r.try_get("due_date")?, "due_date")?,
-                    amount: r.try_get("amount")?,
+                    amount: amount_column(r.try_get("amount")?)?,
                     currency: r.try_get("currency")?,
                     po_number: r.try_get("po_number")?,
                     status: status_column(r.try_get("status")?)?,

@@ -286,6 +286,12 @@ pub(crate) fn date_column(value: &str, column: &str) -> Result<chrono::NaiveDate
         .map_err(|_| StoreError::Corrupt(format!("{column} {value:?} is not a YYYY-MM-DD date")))
 }
 
+/// Reads a two-decimal amount column (`"8400.00"`).
+pub(crate) fn amount_column(value: &str) -> Result<rust_decimal::Decimal, StoreError> {
+    crate::domain::Money::decimal_number(value.trim())
+        .ok_or_else(|| StoreError::Corrupt(format!("amount {value:?} is not a decimal amount")))
+}
+
 /// Reads an invoice status column.
 pub(crate) fn status_column(value: &str) -> Result<crate::domain::InvoiceStatus, StoreError> {
     value

@@ -85,7 +85,7 @@ impl World {
                 engagement_id: Some("E-001".to_string()),
                 issue_date: "2026-10-11".parse().unwrap(),
                 due_date: "2026-11-10".parse().unwrap(),
-                amount: "8400.00".to_string(),
+                amount: "8400.00".parse().unwrap(),
                 currency: "USD".to_string(),
                 po_number: Some("4500012".to_string()),
                 status: "open".parse().unwrap(),
