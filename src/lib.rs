@@ -1,27 +1,54 @@
 //! ar-triage reads client replies to invoice reminders, labels them with a
 //! local transformer and decides what happens next.
 //!
-//! A guided tour, one line per module:
+//! # A guided tour
+//!
+//! Follow one message through the crate:
+//!
+//! 1. An inbox [`ingest::Source`] (Maildir or IMAP) hands out a
+//!    [`domain::message::RawMessage`]; [`ingest::parse`] turns its bytes
+//!    into a [`domain::ParsedMessage`] (mail-parser stays inside `ingest`),
+//!    reading attachments on the way ([`ingest::attachments`]).
+//! 2. [`text::prepare`] reads the reply **once**: the client's own words
+//!    (quotes, signatures, disclaimers cut), their sentences, language and
+//!    facts, as a [`domain::PreparedReply`]. Nothing downstream reads the
+//!    body again.
+//! 3. [`ingest::link`] ties it to a client and invoice of the
+//!    [`domain::Ledger`].
+//! 4. [`classify`] labels the prepared reply on the model thread
+//!    ([`classify::ClassifierHandle`]): calibrated scores and evidence.
+//! 5. [`rules::decide`] — pure functions, no I/O — returns a
+//!    [`rules::Decision`]: route, draft, escalation packet, promise, ledger
+//!    effects, all as data.
+//! 6. [`store`] writes what was decided, in one transaction; it runs no
+//!    rule of its own.
+//!
+//! [`pipeline`] is that loop. [`send`], [`reminders`], [`eval`] and
+//! [`train`] are library functions the thin [`cli`] (and later the web
+//! service) call. [`domain`] is the vocabulary every module shares and
+//! depends on nothing of ours. `tests/architecture.rs` checks these arrows.
+//!
+//! One line per module:
 
-/// The reply classifier: pre-processing, the candle encoder, scoring and explanations.
+/// The reply classifier: the candle encoder, scoring, calibration, explanations, the model thread and finding the model folder.
 pub mod classify;
-/// The command line: subcommands and their options.
+/// The command line: arguments, dispatch and tables; no business logic.
 pub mod cli;
-/// Replies, labels, scores, evidence and facts: plain data shared by all modules.
+/// The shared vocabulary (replies, facts, ledger, money, promises, decisions): data and pure functions, no I/O.
 pub mod domain;
 /// Metrics of the label spec, the keyword baseline and the HTML/JSON report.
 pub mod eval;
-/// Inbox sources (Maildir, IMAP), MIME parsing, attachments and linking.
+/// Inbox sources (Maildir, IMAP), MIME parsing, auto-replies, attachments and linking.
 pub mod ingest;
 /// JSON Lines reading and writing for spec-format reply files.
 pub mod jsonl;
 /// Reading the ledger's CSV files (clients, engagements, invoices, lines).
 pub mod ledger_csv;
-/// Source → parse → link → classify → store, exactly once per message.
+/// Source → parse → prepare → link → classify → decide → store, exactly once per message.
 pub mod pipeline;
 /// A reminder run: each ledger invoice with its due or held verdict for a day.
 pub mod reminders;
-/// Routing, reply drafts and promises to pay: pure rules over a labelled reply.
+/// Routing, reply drafts, escalation packets and promises to pay: pure rules that return decisions as data.
 pub mod rules;
 /// Sending approved drafts: RFC 5322 messages to an outbox Maildir or SMTP.
 pub mod send;
