@@ -58,6 +58,8 @@ pub trait Source {
 
 /// Attachment text (PDF, DOCX, plain text/CSV), kind and SOW/remittance facts.
 pub mod attachments;
+/// Automatic replies (out of office, acknowledgements) by headers, subject and text.
+pub mod auto_reply;
 /// IMAP source (TLS or plain; IDLE where offered; UIDVALIDITY checkpoints).
 pub mod imap;
 /// Linking a parsed reply to its client and invoice.

@@ -1,0 +1,391 @@
+//! Reading the text out of a file: format detection, plain text in its
+//! charset, HTML, PDF pages and DOCX paragraphs, each bounded.
+
+use super::*;
+use std::io::{Cursor, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+// ---------------------------------------------------------------------------
+// Formats
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Format {
+    Pdf,
+    Docx,
+    Text,
+    Csv,
+    Html,
+    Other,
+}
+
+/// The format, from the bytes first (a PDF named `.docx` is a PDF), then the
+/// file name, then the MIME type.
+pub(super) fn detect_format(filename: &str, content_type: &str, bytes: &[u8]) -> Format {
+    let name = filename.to_lowercase();
+    let ct = content_type.to_lowercase();
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return Format::Pdf;
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if ext == "pdf" || ct == "application/pdf" || ct == "application/x-pdf" {
+        return Format::Pdf;
+    }
+    if matches!(ext, "docx" | "docm" | "dotx") || ct.contains("wordprocessingml") {
+        return Format::Docx;
+    }
+    if matches!(ext, "htm" | "html") || ct == "text/html" {
+        return Format::Html;
+    }
+    if matches!(ext, "csv" | "tsv")
+        || matches!(
+            ct.as_str(),
+            "text/csv" | "text/tab-separated-values" | "application/csv"
+        )
+    {
+        return Format::Csv;
+    }
+    if matches!(ext, "txt" | "text") || ct.starts_with("text/") {
+        return Format::Text;
+    }
+    Format::Other
+}
+
+/// Text of a plain-text attachment: UTF-8 (BOM stripped), UTF-16 with a BOM,
+/// else Windows-1252.
+pub(super) fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return String::from_utf8_lossy(rest).into_owned();
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return utf16(rest, u16::from_be_bytes);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => windows_1252(bytes),
+    }
+}
+
+pub(super) fn utf16(bytes: &[u8], read: fn([u8; 2]) -> u16) -> String {
+    let units: Vec<u16> = bytes.chunks_exact(2).map(|c| read([c[0], c[1]])).collect();
+    String::from_utf16_lossy(&units)
+}
+
+/// Decode Windows-1252 (Latin-1 with printable 0x80–0x9F).
+pub(crate) fn windows_1252(bytes: &[u8]) -> String {
+    match mail_parser::decoders::charsets::map::charset_decoder(b"windows-1252") {
+        Some(decode) => decode(bytes),
+        None => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// HTML to readable text with html2text: no link footnotes, no wrapping,
+/// tables read cell by cell.
+pub(crate) fn html_text(html: &str) -> String {
+    let html = limit_html(html);
+    let render = |raw: bool| {
+        html2text::config::plain_no_decorate()
+            .raw_mode(raw)
+            .no_table_borders()
+            .no_link_wrapping()
+            .allow_width_overflow()
+            .string_from_read(html.as_bytes(), HTML_WIDTH)
+            .unwrap_or_default()
+    };
+    // Data tables keep their rows on a line; layout tables (a logo beside
+    // the text, nested tables) would indent and space the text out, so
+    // those are read cell by cell.
+    let text = render(false);
+    let laid_out = text.lines().any(|l| {
+        let l = l.trim_end();
+        let indent = l.len() - l.trim_start().len();
+        (indent >= 8 && !l.trim().is_empty())
+            || (l.chars().count() > 160 && l.trim_start().contains("        "))
+    });
+    tidy_lines(&if laid_out { render(true) } else { text })
+}
+
+/// Width HTML is rendered at: wide enough that paragraphs are not wrapped.
+pub(super) const HTML_WIDTH: usize = 10_000;
+
+/// HTML nested deeper than this is cut where it gets that deep: html2text
+/// slows down with the square of the nesting depth, and real messages stay
+/// far below it.
+pub(super) const MAX_HTML_DEPTH: usize = 500;
+
+/// HTML beyond this many tags is not converted (old quoted history by then:
+/// the client's new text comes first).
+pub(super) const MAX_HTML_TAGS: usize = 100_000;
+
+/// Elements that never nest: void elements, and those a parser closes by
+/// itself when the next one starts.
+pub(super) const FLAT_ELEMENTS: &[&str] = &[
+    "br", "img", "hr", "meta", "link", "input", "col", "area", "base", "wbr", "source", "embed",
+    "param", "track", "p", "li", "td", "th", "tr", "option", "dt", "dd", "o:p",
+];
+
+/// The start of `html`, cut where its tags nest deeper than
+/// [`MAX_HTML_DEPTH`] or outnumber [`MAX_HTML_TAGS`].
+pub(super) fn limit_html(html: &str) -> &str {
+    let mut depth = 0usize;
+    for (count, (at, _)) in html.match_indices('<').enumerate() {
+        if count >= MAX_HTML_TAGS {
+            return &html[..at];
+        }
+        let rest = &html[at + 1..];
+        if rest.starts_with('/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == ':')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || FLAT_ELEMENTS.contains(&name.as_str()) {
+            continue;
+        }
+        let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+        if !self_closing {
+            depth += 1;
+            if depth > MAX_HTML_DEPTH {
+                return &html[..at];
+            }
+        }
+    }
+    html
+}
+
+/// Trailing spaces off every line, runs of blank lines cut to one, no blank
+/// lines at either end.
+pub(crate) fn tidy_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank > 0 { "\n\n" } else { "\n" });
+        }
+        blank = 0;
+        out.push_str(line);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// PDF
+// ---------------------------------------------------------------------------
+
+/// Text of each page, in page order.
+pub(super) fn pdf_pages(bytes: &[u8]) -> Result<Vec<String>, ReadError> {
+    match catch_unwind(AssertUnwindSafe(|| pdf_pages_unguarded(bytes))) {
+        Ok(result) => result,
+        Err(_) => Err(ReadError::PdfCrashed),
+    }
+}
+
+pub(super) fn pdf_pages_unguarded(bytes: &[u8]) -> Result<Vec<String>, ReadError> {
+    // lopdf decrypts on load when the empty user password opens the file.
+    let doc = match lopdf::Document::load_mem(bytes) {
+        Ok(doc) => doc,
+        Err(lopdf::Error::Decryption(_)) => return Err(ReadError::EncryptedPdf),
+        Err(e) => return Err(ReadError::Pdf(e.to_string())),
+    };
+    if doc.is_encrypted() {
+        return Err(ReadError::EncryptedPdf);
+    }
+    let mut pages = Vec::new();
+    let mut first_error = None;
+    for &number in doc.get_pages().keys() {
+        let mut text = String::new();
+        let mut out = pdf_extract::PlainTextOutput::new(&mut text);
+        if let Err(e) = pdf_extract::output_doc_page(&doc, &mut out, number) {
+            first_error.get_or_insert_with(|| e.to_string());
+        }
+        pages.push(tidy_lines(&text));
+    }
+    if pages.iter().all(|p| p.trim().is_empty()) {
+        return Err(match first_error {
+            Some(e) => ReadError::PdfText(e),
+            None => ReadError::PdfNoText,
+        });
+    }
+    Ok(pages)
+}
+
+// ---------------------------------------------------------------------------
+// DOCX
+// ---------------------------------------------------------------------------
+
+/// Paragraph text of `word/document.xml`, one paragraph a line.
+pub(super) fn docx_text(bytes: &[u8]) -> Result<String, ReadError> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::Zip(e.to_string()))?;
+    let name = "word/document.xml";
+    let mut entry = match archive.by_name(name) {
+        Ok(entry) => entry,
+        Err(zip::result::ZipError::FileNotFound) => return Err(ReadError::NoDocumentXml),
+        Err(zip::result::ZipError::UnsupportedArchive(msg))
+            if msg == zip::result::ZipError::PASSWORD_REQUIRED =>
+        {
+            return Err(ReadError::EncryptedDocx);
+        }
+        Err(e) => return Err(ReadError::Zip(e.to_string())),
+    };
+    let declared = entry.size();
+    let compressed = entry.compressed_size().max(1);
+    let bomb = |detail: String| ReadError::ZipBomb {
+        entry: name.to_string(),
+        detail,
+    };
+    if declared > MAX_ENTRY_BYTES {
+        return Err(bomb(format!(
+            "declares {declared} bytes uncompressed (limit {MAX_ENTRY_BYTES})"
+        )));
+    }
+    if declared > RATIO_CHECK_BYTES && declared / compressed > MAX_RATIO {
+        return Err(bomb(format!(
+            "declares a compression ratio of {}:1 (limit {MAX_RATIO}:1)",
+            declared / compressed
+        )));
+    }
+    let mut xml = Vec::with_capacity(declared.min(MAX_ENTRY_BYTES) as usize);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = entry
+            .read(&mut chunk)
+            .map_err(|e| ReadError::Zip(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        xml.extend_from_slice(&chunk[..n]);
+        let actual = xml.len() as u64;
+        if actual > MAX_ENTRY_BYTES {
+            return Err(bomb(format!(
+                "inflates to more than {MAX_ENTRY_BYTES} bytes (declared {declared})"
+            )));
+        }
+        if actual > RATIO_CHECK_BYTES && actual / compressed > MAX_RATIO {
+            return Err(bomb(format!(
+                "inflates beyond a compression ratio of {MAX_RATIO}:1 (declared {declared} bytes)"
+            )));
+        }
+    }
+    document_xml_text(&xml)
+}
+
+/// Text of WordprocessingML: paragraphs → lines, list paragraphs → `• `
+/// bullets, tabs and breaks kept, table cells joined with ` | `.
+pub(super) fn document_xml_text(xml: &[u8]) -> Result<String, ReadError> {
+    use quick_xml::events::Event;
+
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    reader.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    let mut out = String::new();
+    let mut para = String::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut cell = String::new();
+    let mut in_text = false;
+    let mut list_item = false;
+    let mut cell_depth = 0usize;
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| ReadError::Xml(e.to_string()))?;
+        match event {
+            Event::Eof => break,
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"t" => in_text = true,
+                b"p" => {
+                    para.clear();
+                    list_item = false;
+                }
+                b"numPr" => list_item = true,
+                b"tc" => {
+                    cell_depth += 1;
+                    cell.clear();
+                }
+                b"tr" => row.clear(),
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                b"tab" => para.push('\t'),
+                b"br" | b"cr" => para.push('\n'),
+                b"numPr" => list_item = true,
+                b"pStyle" => {
+                    let style = e
+                        .try_get_attribute("w:val")
+                        .ok()
+                        .flatten()
+                        .map(|a| String::from_utf8_lossy(&a.value).to_lowercase());
+                    if style.is_some_and(|s| s.contains("list")) {
+                        list_item = true;
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(t) if in_text => {
+                if let Ok(s) = t.xml_content() {
+                    para.push_str(&s);
+                }
+            }
+            Event::GeneralRef(r) if in_text => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    para.push(c);
+                } else if let Ok(name) = r.decode()
+                    && let Some(s) = quick_xml::escape::resolve_predefined_entity(&name)
+                {
+                    para.push_str(s);
+                }
+            }
+            Event::CData(c) if in_text => para.push_str(&String::from_utf8_lossy(&c)),
+            Event::End(e) => match e.local_name().as_ref() {
+                b"t" => in_text = false,
+                b"p" => {
+                    let text = para.trim();
+                    if cell_depth > 0 {
+                        if !text.is_empty() {
+                            if !cell.is_empty() {
+                                cell.push(' ');
+                            }
+                            cell.push_str(text);
+                        }
+                    } else {
+                        if list_item && !text.is_empty() {
+                            out.push_str("• ");
+                        }
+                        out.push_str(text);
+                        out.push('\n');
+                    }
+                    para.clear();
+                    list_item = false;
+                }
+                b"tc" => {
+                    cell_depth = cell_depth.saturating_sub(1);
+                    row.push(std::mem::take(&mut cell));
+                }
+                b"tr" => {
+                    let cells: Vec<&str> = row.iter().map(|c| c.trim()).collect();
+                    if cells.iter().any(|c| !c.is_empty()) {
+                        out.push_str(&cells.join(" | "));
+                        out.push('\n');
+                    }
+                    row.clear();
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(tidy_lines(&out))
+}
