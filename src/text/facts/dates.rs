@@ -1,0 +1,513 @@
+//! Dates: absolute (numeric and with month names), days of the month,
+//! weekdays and relative phrases, resolved against the reference date.
+
+use super::*;
+
+// ---------------------------------------------------------------------------
+// Dates
+// ---------------------------------------------------------------------------
+
+/// Whether `lang` (e.g. `en`, `en-GB`, `de`) writes `03/04` month first.
+pub(super) fn english_month_first(lang: &str) -> bool {
+    let lang = lang.trim().to_lowercase().replace('_', "-");
+    let mut parts = lang.split('-');
+    let primary = parts.next().unwrap_or("");
+    let region = parts.next().unwrap_or("");
+    primary == "en" && !matches!(region, "gb" | "uk" | "ie" | "au" | "nz" | "in" | "za")
+}
+
+/// The language of `text` by the crate's one detector
+/// ([`crate::text::lang::detect`]), as an ISO 639-1 code.
+pub(super) fn guess_lang(text: &str) -> Option<&'static str> {
+    crate::text::lang::detect(text).map(|l| l.code())
+}
+
+/// The first `month`/`day` on or after the reference.
+pub(super) fn next_occurrence(
+    reference: Option<NaiveDate>,
+    month: u32,
+    day: u32,
+) -> Option<NaiveDate> {
+    let r = reference?;
+    (0..=8).find_map(|k| {
+        NaiveDate::from_ymd_opt(r.year().checked_add(k)?, month, day).filter(|d| *d >= r)
+    })
+}
+
+/// A day and month with an optional year: the date if it exists.
+pub(super) fn calendar_date(
+    reference: Option<NaiveDate>,
+    year: Option<i32>,
+    month: u32,
+    day: u32,
+) -> Option<NaiveDate> {
+    match year {
+        Some(y) => NaiveDate::from_ymd_opt(full_year(y), month, day),
+        None => next_occurrence(reference, month, day),
+    }
+}
+
+/// Words before `12.3.` that make it a section or version number.
+#[rustfmt::skip]
+pub(super) const NOT_A_DATE_BEFORE: &[&str] = &[
+    "section", "clause", "punkt", "ziffer", "abschnitt", "art", "article", "artikel",
+    "paragraph", "para", "version", "v", "item", "point", "chapter", "kapitel", "seite", "page",
+    "artículo", "artigo", "cláusula", "clausula", "hoofdstuk", "pagina", "página",
+];
+
+/// Words before `12/31` that make it a date rather than a fraction.
+#[rustfmt::skip]
+pub(super) const DATE_PREPOSITIONS: &[&str] = &[
+    "on", "by", "until", "till", "before", "after", "from", "due", "since",
+    "am", "bis", "zum", "ab", "vom", "seit",
+    "le", "au", "du", "avant", "depuis",
+    "el", "del", "al", "antes", "hasta", "para", "desde",
+    "op", "tot", "voor", "vóór", "uiterlijk", "per", "vanaf",
+    "em", "até", "ate", "no", "dia",
+];
+
+/// Whether a currency symbol or code stands right before `i` (so that the
+/// number there is money, not a date).
+pub(super) fn after_currency(text: &str, i: usize) -> bool {
+    let head = text.get(..i).unwrap_or("").trim_end();
+    if head.ends_with(['$', '€', '£', '¥', '₹']) {
+        return true;
+    }
+    let word = prev_word(text, i);
+    PREFIX_CURRENCIES.iter().any(|(c, _)| *c == word)
+}
+
+pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
+    let text = ctx.text;
+    scan(&RE_ISO, text, |c| {
+        let (s, e) = span(c)?;
+        if group(c, "s1") != group(c, "s2") || !start_ok(text, s) || !end_ok(text, e) {
+            return None;
+        }
+        let (y, m, d): (i32, u32, u32) = (number(c, "y")?, number(c, "m")?, number(c, "d")?);
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            return None;
+        }
+        ctx.push_date(Tier::AbsoluteDate, s, e, NaiveDate::from_ymd_opt(y, m, d));
+        Some(())
+    });
+    scan(&RE_DOTTED, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) || after_currency(text, s) {
+            return None;
+        }
+        if NOT_A_DATE_BEFORE.contains(&prev_word(text, s).as_str()) {
+            return None;
+        }
+        let (d, m, y): (u32, u32, i32) = (number(c, "d")?, number(c, "m")?, number(c, "y")?);
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            return None;
+        }
+        ctx.push_date(Tier::AbsoluteDate, s, e, calendar_date(None, Some(y), m, d));
+        Some(())
+    });
+    scan(&RE_DOTTED_NO_YEAR, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s)
+            || after_currency(text, s)
+            || next_char(text, e).is_some_and(char::is_alphanumeric)
+        {
+            return None;
+        }
+        if NOT_A_DATE_BEFORE.contains(&prev_word(text, s).as_str())
+            || text[..s].trim_end().ends_with('§')
+        {
+            return None;
+        }
+        let (d, m): (u32, u32) = (number(c, "d")?, number(c, "m")?);
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            return None;
+        }
+        // The closing dot may end the sentence; the span keeps it since "15.03." is how it is written.
+        let date = calendar_date(ctx.reference, None, m, d);
+        ctx.push_date(Tier::AbsoluteDate, s, e, date);
+        Some(())
+    });
+    scan(&RE_SLASHED, text, |c| {
+        let (s, e) = span(c)?;
+        if group(c, "s1") != group(c, "s2")
+            || !start_ok(text, s)
+            || !end_ok(text, e)
+            || after_currency(text, s)
+        {
+            return None;
+        }
+        let (a, b, y): (u32, u32, i32) = (number(c, "a")?, number(c, "b")?, number(c, "y")?);
+        let (month, day) = if a > 12 && b <= 12 {
+            (b, a)
+        } else if b > 12 && a <= 12 {
+            (a, b)
+        } else if a <= 12 && b <= 12 {
+            if ctx.month_first() { (a, b) } else { (b, a) }
+        } else {
+            return None;
+        };
+        if day == 0 || month == 0 {
+            return None;
+        }
+        ctx.push_date(
+            Tier::AbsoluteDate,
+            s,
+            e,
+            calendar_date(None, Some(y), month, day),
+        );
+        Some(())
+    });
+    // "by 12/31": a date only after a date preposition or a weekday, since
+    // "1/2" is more often a fraction.
+    scan(&RE_SLASHED_NO_YEAR, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) || next_char(text, e) == Some('/') {
+            return None;
+        }
+        if !(DATE_PREPOSITIONS.contains(&prev_word(text, s).as_str()) || after_weekday(text, s)) {
+            return None;
+        }
+        if RE_NOT_A_DAY.is_match(&text[e..]) {
+            return None;
+        }
+        let (a, b): (u32, u32) = (number(c, "a")?, number(c, "b")?);
+        let (month, day) = if a > 12 && b <= 12 {
+            (b, a)
+        } else if b > 12 && a <= 12 {
+            (a, b)
+        } else if a <= 12 && b <= 12 {
+            if ctx.month_first() { (a, b) } else { (b, a) }
+        } else {
+            return None;
+        };
+        if day == 0 || month == 0 || day > 31 {
+            return None;
+        }
+        ctx.push_date(
+            Tier::AbsoluteDate,
+            s,
+            e,
+            calendar_date(ctx.reference, None, month, day),
+        );
+        Some(())
+    });
+    scan(&RE_DAY_MONTH, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) {
+            return None;
+        }
+        let d: u32 = number(c, "d")?;
+        let m = month_number(group(c, "m")?)?;
+        if !(1..=31).contains(&d) {
+            return None;
+        }
+        let y: Option<i32> = number(c, "y");
+        ctx.push_date(
+            Tier::AbsoluteDate,
+            s,
+            e,
+            calendar_date(ctx.reference, y, m, d),
+        );
+        Some(())
+    });
+    scan(&RE_MONTH_DAY, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) {
+            return None;
+        }
+        let word = group(c, "m")?;
+        // "may" in lower case is far more often the verb.
+        if word == "may" {
+            return None;
+        }
+        let m = month_number(word)?;
+        let d: u32 = number(c, "d")?;
+        if !(1..=31).contains(&d) {
+            return None;
+        }
+        let y: Option<i32> = number(c, "y");
+        ctx.push_date(
+            Tier::AbsoluteDate,
+            s,
+            e,
+            calendar_date(ctx.reference, y, m, d),
+        );
+        Some(())
+    });
+}
+
+/// Whether a weekday name ends right before `i` ("Friday the 20th").
+pub(super) fn after_weekday(text: &str, i: usize) -> bool {
+    let head = text
+        .get(..i)
+        .unwrap_or("")
+        .trim_end()
+        .trim_end_matches(',')
+        .trim_end();
+    let word: String = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic() || *c == '-')
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    weekday_entry(&word).is_some()
+}
+
+/// "on the 15th", "am 15.", "le 15", "el día 15", "de 15e", "dia 15".
+pub(super) fn days_of_month(ctx: &mut Ctx<'_>) {
+    let text = ctx.text;
+    // Ordinals in English and Dutch ("the 2nd reminder") are days only with a
+    // preposition, a month phrase, before punctuation, or after a weekday.
+    for pattern in [&*RE_DOM_EN, &*RE_DOM_NL] {
+        scan(pattern, text, |c| {
+            let (s, e) = span(c)?;
+            if !start_ok(text, s) || !end_ok(text, e) {
+                return None;
+            }
+            let explicit =
+                c.name("prep").is_some() || c.name("nm").is_some() || c.name("tm").is_some();
+            let before_punctuation = text[e..]
+                .chars()
+                .next()
+                .is_none_or(|ch| matches!(ch, '.' | '!' | '?' | ';' | ')' | '\n' | '\r'));
+            if !(explicit || before_punctuation || after_weekday(text, s)) {
+                return None;
+            }
+            push_day_of_month(ctx, c, s, e)
+        });
+    }
+    for pattern in [&*RE_DOM_DE, &*RE_DOM_FR, &*RE_DOM_ES, &*RE_DOM_PT] {
+        scan(pattern, text, |c| {
+            let (s, e) = span(c)?;
+            if !start_ok(text, s) || next_char(text, e).is_some_and(char::is_alphanumeric) {
+                return None;
+            }
+            if next_char(text, e).is_some_and(is_joiner)
+                && next_char(text, e + 1).is_some_and(|d| d.is_ascii_digit())
+            {
+                return None;
+            }
+            if RE_NOT_A_DAY.is_match(&text[e..]) || next_word(text, e) == "mal" {
+                return None;
+            }
+            push_day_of_month(ctx, c, s, e)
+        });
+    }
+}
+
+pub(super) fn push_day_of_month(
+    ctx: &mut Ctx<'_>,
+    c: &Captures<'_>,
+    s: usize,
+    e: usize,
+) -> Option<()> {
+    let d: u32 = number(c, "d")?;
+    if !(1..=31).contains(&d) {
+        return None;
+    }
+    let months_ahead = c.name("nm").map(|_| 1);
+    ctx.push_relative(s, e, Rel::DayOfMonth(d, months_ahead));
+    Some(())
+}
+
+/// "Friday", "this Friday", "next Friday", "vendredi prochain", …; a bare
+/// weekday right before a date joins that date's span.
+pub(super) fn weekdays(ctx: &mut Ctx<'_>) {
+    let text = ctx.text;
+    let date_starts: HashMap<usize, usize> = ctx
+        .out
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == FactKind::Date)
+        .map(|(i, c)| (c.start, i))
+        .collect();
+    let mut merges: Vec<(usize, usize)> = Vec::new();
+    let mut found: Vec<(usize, usize, Rel)> = Vec::new();
+    scan(&RE_WEEKDAY, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) {
+            return None;
+        }
+        let wd_match = c.name("wd")?;
+        let (wd, alone) = weekday_entry(wd_match.as_str())?;
+        let modifier = if c.name("pn").is_some() || c.name("qn").is_some() {
+            Some(Rel::NextWeekday(wd))
+        } else if c.name("pl").is_some() || c.name("ql").is_some() {
+            Some(Rel::LastWeekday(wd))
+        } else if c.name("pt").is_some() {
+            Some(Rel::ThisWeekday(wd))
+        } else {
+            None
+        };
+        if !alone && RE_ORDINAL_USE.is_match(&text[wd_match.end()..]) {
+            return None;
+        }
+        // "na"/"no"/"até" only introduce the Portuguese short forms; before a
+        // full weekday name they are left out of the span.
+        let plain_pt_prefix = c.name("pt").is_some()
+            && matches!(
+                normalise_words(&text[s..wd_match.start()]).as_str(),
+                "na" | "no" | "até" | "ate" | "até a" | "ate a"
+            );
+        // "Domingo Pérez" is a person.
+        if modifier.is_none()
+            && wd_match.as_str().starts_with('D')
+            && wd == Weekday::Sun
+            && next_word_capitalised(text, e)
+        {
+            return None;
+        }
+        let (start, rel) = match modifier {
+            Some(_) if alone && plain_pt_prefix => (wd_match.start(), Some(Rel::ThisWeekday(wd))),
+            Some(rel) => (s, Some(rel)),
+            None if alone => (s, Some(Rel::ThisWeekday(wd))),
+            None => (s, None),
+        };
+        // A weekday right before a date belongs to that date.
+        let rest = text[e..].trim_start_matches('.');
+        let rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        let p = text.len() - rest.len();
+        let after_article = RE_ARTICLE.find(&text[p..]).map(|m| p + m.end());
+        if let Some(&i) = date_starts
+            .get(&p)
+            .or_else(|| after_article.and_then(|q| date_starts.get(&q)))
+        {
+            merges.push((i, start));
+            return Some(());
+        }
+        found.push((start, e, rel?));
+        Some(())
+    });
+    for (i, s) in merges {
+        if let Some(c) = ctx.out.get_mut(i) {
+            c.start = c.start.min(s);
+        }
+    }
+    for (s, e, rel) in found {
+        ctx.push_relative(s, e, rel);
+    }
+}
+
+/// "today", "tomorrow", "end of the month", "next week", "in 10 days", …
+pub(super) fn relative_phrases(ctx: &mut Ctx<'_>) {
+    let text = ctx.text;
+    scan(&RE_TODAY, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) {
+            return None;
+        }
+        let word = normalise_words(c.get(0)?.as_str());
+        let days = match word.as_str() {
+            "today" | "tonight" | "heute" | "aujourd'hui" | "aujourd’hui" | "ce soir" | "hoy"
+            | "esta noche" | "vandaag" | "vanavond" | "hoje" | "esta noite" => 0,
+            "tomorrow" | "morgen" | "demain" | "mañana" | "manana" | "amanhã" | "amanha" => {
+                if MORNING_BEFORE.contains(&prev_word(text, s).as_str()) {
+                    return None;
+                }
+                1
+            }
+            "yesterday" | "gestern" | "ayer" | "gisteren" | "ontem" => -1,
+            _ => 2,
+        };
+        ctx.push_relative(s, e, Rel::Days(days));
+        Some(())
+    });
+    for (pattern, rel) in RE_PERIODS.iter() {
+        scan(pattern, text, |c| {
+            let (s, e) = span(c)?;
+            if !start_ok(text, s) || !end_ok(text, e) {
+                return None;
+            }
+            ctx.push_relative(s, e, *rel);
+            Some(())
+        });
+    }
+    scan(&RE_IN_UNITS, text, |c| {
+        let (s, e) = span(c)?;
+        if !start_ok(text, s) || !end_ok(text, e) {
+            return None;
+        }
+        // English "over 3 months" is a spread, Dutch "over 3 maanden" a date.
+        let prep = normalise_words(text[s..].split_whitespace().next().unwrap_or(""));
+        let unit = normalise_words(text[..e].rsplit(char::is_whitespace).next().unwrap_or(""));
+        if prep == "over" && !DUTCH_UNITS.contains(&unit.as_str()) {
+            return None;
+        }
+        let n_text = group(c, "n")?;
+        let n: u32 = n_text
+            .parse()
+            .ok()
+            .or_else(|| lookup(NUMBER_WORDS, n_text))?;
+        let rel = if c.name("bd").is_some() {
+            Rel::InBusinessDays(n)
+        } else if c.name("dy").is_some() {
+            Rel::InDays(u64::from(n))
+        } else if c.name("wk").is_some() {
+            Rel::InDays(u64::from(n) * 7)
+        } else {
+            Rel::InMonths(n)
+        };
+        ctx.push_relative(s, e, rel);
+        Some(())
+    });
+}
+
+/// Monday of the week of `d`.
+pub(super) fn monday_of(d: NaiveDate) -> Option<NaiveDate> {
+    d.checked_sub_days(Days::new(u64::from(d.weekday().num_days_from_monday())))
+}
+
+pub(super) fn first_of_month(d: NaiveDate, months_ahead: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(d.year(), d.month(), 1)?.checked_add_months(Months::new(months_ahead))
+}
+
+/// The date a relative expression names, seen from `r`.
+pub(super) fn resolve(r: NaiveDate, rel: Rel) -> Option<NaiveDate> {
+    let wd_index = |w: Weekday| i64::from(w.num_days_from_monday());
+    match rel {
+        Rel::Days(n) if n >= 0 => r.checked_add_days(Days::new(n.unsigned_abs())),
+        Rel::Days(n) => r.checked_sub_days(Days::new(n.unsigned_abs())),
+        Rel::ThisWeekday(w) => {
+            let ahead = (wd_index(w) - wd_index(r.weekday())).rem_euclid(7);
+            r.checked_add_days(Days::new(ahead.unsigned_abs()))
+        }
+        Rel::NextWeekday(w) => {
+            monday_of(r)?.checked_add_days(Days::new(7 + u64::from(w.num_days_from_monday())))
+        }
+        Rel::LastWeekday(w) => {
+            let back = (wd_index(r.weekday()) - wd_index(w)).rem_euclid(7);
+            let back = if back == 0 { 7 } else { back };
+            r.checked_sub_days(Days::new(back.unsigned_abs()))
+        }
+        Rel::EndOfWeek(false) => resolve(r, Rel::ThisWeekday(Weekday::Fri)),
+        Rel::EndOfWeek(true) => resolve(r, Rel::NextWeekday(Weekday::Fri)),
+        Rel::NextWeek => monday_of(r)?.checked_add_days(Days::new(7)),
+        Rel::EndOfMonth(k) => first_of_month(r, k.checked_add(1)?)?.pred_opt(),
+        Rel::StartOfMonth(k) => first_of_month(r, k),
+        Rel::DayOfMonth(day, Some(k)) => {
+            let f = first_of_month(r, k)?;
+            NaiveDate::from_ymd_opt(f.year(), f.month(), day)
+        }
+        Rel::DayOfMonth(day, None) => (0..=12).find_map(|k| {
+            let f = first_of_month(r, k)?;
+            NaiveDate::from_ymd_opt(f.year(), f.month(), day).filter(|d| *d >= r)
+        }),
+        Rel::InDays(n) => r.checked_add_days(Days::new(n)),
+        Rel::InBusinessDays(n) => {
+            let mut d = r;
+            let mut left = n;
+            while left > 0 {
+                d = d.succ_opt()?;
+                if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+                    left -= 1;
+                }
+            }
+            Some(d)
+        }
+        Rel::InMonths(n) => r.checked_add_months(Months::new(n)),
+    }
+}
