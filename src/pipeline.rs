@@ -381,10 +381,12 @@ impl Pipeline {
             match stored {
                 Stored::Inserted { item: id, .. } => {
                     report.stored += 1;
-                    match queue.as_str() {
-                        "drafts" => report.drafts += 1,
-                        "partner" => report.partner += 1,
-                        _ => report.collections += 1,
+                    if queue == Queue::Drafts.as_str() {
+                        report.drafts += 1;
+                    } else if queue == Queue::Partner.as_str() {
+                        report.partner += 1;
+                    } else {
+                        report.collections += 1;
                     }
                     tracing::info!(
                         item = id,
