@@ -42,6 +42,8 @@ pub mod eval;
 pub mod ingest;
 /// JSON Lines reading and writing for spec-format reply files.
 pub mod jsonl;
+/// Collections KPIs (dispute rate, resolution time, promises kept, automation, DSO effect): pure figures from stored inputs.
+pub mod kpis;
 /// Reading the ledger's CSV files (clients, engagements, invoices, lines).
 pub mod ledger_csv;
 /// Source → parse → prepare → link → classify → decide → store, exactly once per message.

@@ -26,6 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["domain", "text", "ingest", "classify", "rules", "store"],
     ),
     ("eval", &["domain", "text", "rules"]),
+    ("kpis", &["domain"]),
     ("train", &["domain", "text", "classify", "jsonl"]),
     (
         "cli",

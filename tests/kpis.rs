@@ -5,8 +5,8 @@
 use std::process::Command;
 
 use ar_triage::domain::{Invoice, Label};
+use ar_triage::kpis::{KpiInputs, KpiItem, KpiWindow, compute_kpis};
 use ar_triage::rules::{Promise, PromiseState};
-use ar_triage::store::{KpiInputs, KpiItem, KpiWindow, compute_kpis};
 use chrono::{DateTime, NaiveDate, Utc};
 
 fn day(s: &str) -> NaiveDate {

@@ -17,13 +17,14 @@ use crate::eval::{EvalOptions, evaluate, summary_table, write_report};
 use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
 use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
+use crate::kpis::{KpiWindow, compute_kpis};
 use crate::ledger_csv::{Ledger, LedgerFiles};
 use crate::pipeline::{Classifier, IngestOptions, ModelPolicy, Pipeline};
 use crate::reminders::{InvoiceChase, ReminderOptions, reminder_run};
 use crate::rules::RuleConfig;
 use crate::rules::reminder::Chase;
 use crate::send::{DeliverOptions, SendConfig, SendOutcome, Transport, deliver_approved};
-use crate::store::{AuditAnchor, DraftAction, ItemFilter, KpiWindow, Store, redact_url};
+use crate::store::{AuditAnchor, DraftAction, ItemFilter, Store, redact_url};
 use crate::train::{TrainConfig, train};
 
 /// Table renderers of `--format table`.
@@ -1102,17 +1103,13 @@ fn kpis(a: KpisArgs) -> Result<i32> {
     let today = chrono::Utc::now().date_naive();
     let k = runtime()?.block_on(async {
         let store = a.db.open().await?;
-        let k = store
-            .kpis(
-                KpiWindow {
-                    from: a.from,
-                    to: a.to,
-                },
-                today,
-            )
-            .await;
+        let inputs = store.kpi_inputs().await;
         store.close().await;
-        anyhow::Ok(k?)
+        let window = KpiWindow {
+            from: a.from,
+            to: a.to,
+        };
+        anyhow::Ok(compute_kpis(&inputs?, window, today))
     })?;
     match a.format {
         KpisFormat::Json => println!("{}", serde_json::to_string_pretty(&k)?),

@@ -2,7 +2,8 @@
 //! with `--format table`: plain functions from stored data to text, so a web
 //! page or a test can produce the same text.
 
-use crate::store::{Kpis, StoredItem};
+use crate::kpis::Kpis;
+use crate::store::StoredItem;
 
 /// `s` cut to `width` characters, with `…` when cut; line breaks become spaces.
 fn cell(s: &str, width: usize) -> String {
@@ -149,7 +150,7 @@ pub fn drafts_table(items: &[StoredItem]) -> String {
 
 /// The text of `kpis --format table`.
 pub fn kpis_table(k: &Kpis) -> String {
-    let pct = |r: &crate::store::Rate| match r.rate {
+    let pct = |r: &crate::kpis::Rate| match r.rate {
         Some(x) => format!("{:.1} % ({}/{})", x * 100.0, r.numerator, r.denominator),
         None => format!("- (0/{})", r.denominator),
     };

@@ -9,6 +9,8 @@
 pub mod decision;
 /// Fact kinds, spans and the normalised fact lists of replies and attachments.
 pub mod facts;
+/// What the collections KPIs are computed from.
+pub mod kpi;
 /// The six languages of replies and drafts.
 pub mod lang;
 /// Clients, engagements, invoices (typed status and dates) and billed lines.

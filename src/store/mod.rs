@@ -39,9 +39,6 @@ mod messages;
 pub use audit::{AuditAnchor, AuditEntry, AuditProblem, AuditReport, AuditRow};
 pub use decisions::{DraftAction, DraftOutcome, DraftToSend, SentRecord};
 pub use items::{ItemAttachment, ItemFilter, StoredItem};
-pub use kpis::{
-    Acceptance, DsoEffect, KpiInputs, KpiItem, KpiWindow, Kpis, Rate, ResolutionTime, compute_kpis,
-};
 pub use ledger::ImportCounts;
 pub use messages::{ItemDecision, NewItem, NewMessage, Stored, content_hash};
 
