@@ -376,8 +376,13 @@ fn fact_bag(
             "ledger:invoice.amount".into(),
         );
     }
-    if let Some(name) = &case.message.from_name {
-        put("contact_name", one_line(name), "reply:From".into());
+    if let Some(name) = case
+        .message
+        .from_name
+        .as_deref()
+        .and_then(crate::text::names::salutation_name)
+    {
+        put("contact_name", one_line(&name), "reply:From".into());
     }
     put(
         "sender_name",

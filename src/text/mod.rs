@@ -12,6 +12,8 @@ pub mod client;
 pub mod facts;
 /// Which of the six languages a text is written in.
 pub mod lang;
+/// The name a salutation may use, from a sender's display name.
+pub mod names;
 /// Sentence splitting that knows abbreviations, decimals and dates.
 pub mod sentences;
 
