@@ -36,6 +36,7 @@ use crate::classify::{
     ClassifierHandle, ModelLoadError, ModelSearch, WorkerError, load_classifier,
 };
 use crate::domain::Ledger;
+use crate::domain::reply::MAX_MODEL_CHARS;
 pub use crate::domain::{ItemStatus, Queue};
 use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, Reply, TrackedPromise};
 use crate::ingest::link::{Link, Linker};
@@ -342,7 +343,7 @@ impl Pipeline {
             .into_iter()
             .zip(read)
             .map(|(raw, read)| {
-                let (parsed, reply) = read.unwrap_or_else(|e| {
+                let (mut parsed, reply) = read.unwrap_or_else(|e| {
                     let parsed = ParsedMessage {
                         problems: vec![format!("the parser failed: {e}")],
                         ..ParsedMessage::default()
@@ -350,6 +351,12 @@ impl Pipeline {
                     let reply = text::prepare(Reply::of_message(&raw.source_ref, &parsed));
                     (parsed, reply)
                 });
+                if reply.cut_for_model() {
+                    parsed.problems.push(format!(
+                        "reply too long: the model read the first {MAX_MODEL_CHARS} characters of {}",
+                        reply.client_text.chars().count()
+                    ));
+                }
                 let link = linker.link(&parsed);
                 Prepared {
                     raw,

@@ -743,3 +743,72 @@ async fn a_poller_picks_up_new_mail_and_stops_on_request() {
     assert_eq!(report.stored, 1);
     assert_eq!(names(&root.join("cur")), vec!["1.late:2,S"]);
 }
+
+/// A reply far longer than any person writes (5,000 sentences, ~430 KB) and
+/// one nested 30,000 levels deep are stored with their reason beside a
+/// normal reply, which is decided as usual. Inputs are made here, not
+/// committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_sizes_become_items_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    let long: String = (0..5_000)
+        .map(|i| format!("Line {i} of the pasted statement lists another charge for review. "))
+        .collect();
+    let mut deep = String::from(
+        "Message-ID: <deep@acme.example>\r\nFrom: ap@acme.example\r\nSubject: INV-2032\r\n",
+    );
+    for _ in 0..30_000 {
+        deep.push_str("Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n");
+    }
+    deep.push_str("\r\nPaid.\r\n");
+    write_maildir(
+        &root,
+        &[
+            (
+                "1.a",
+                eml(
+                    "ok@acme.example",
+                    "ap@acme.example",
+                    "INV-2031",
+                    "",
+                    "Paid.",
+                ),
+            ),
+            (
+                "2.a",
+                eml(
+                    "long@acme.example",
+                    "ap@acme.example",
+                    "INV-2031",
+                    "",
+                    &long,
+                ),
+            ),
+            ("3.a", deep.into_bytes()),
+        ],
+    );
+    let store = store_in(dir.path()).await;
+    let pipeline = Pipeline::new(store.clone(), fixed());
+    let (_keep, stop) = no_stop();
+    pipeline
+        .run(&mut MaildirSource::open(&root).unwrap(), &once(), stop)
+        .await
+        .unwrap();
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    assert_eq!(items.len(), 3, "every message is an item");
+    assert_ne!(by_mid(&items, "ok@acme.example").queue, "", "stored");
+    for (mid, why) in [
+        ("long@acme.example", "reply too long"),
+        ("deep@acme.example", "nested too deep"),
+    ] {
+        let it = by_mid(&items, mid);
+        assert_eq!(it.queue, "collections", "{mid}");
+        assert!(
+            it.reason.as_deref().unwrap_or("").contains(why),
+            "{mid}: {:?}",
+            it.reason
+        );
+    }
+    assert!(names(&root.join("new")).is_empty(), "all acknowledged");
+}

@@ -24,6 +24,10 @@ pub struct PredictOptions {
     /// Spans whose removal lowers the probability by less than this are
     /// dropped, except that each predicted label keeps its strongest span.
     pub min_weight: f32,
+    /// Most sentences occluded per reply (the first ones of the client's
+    /// text): explaining costs one forward pass per candidate, so a reply of
+    /// thousands of sentences must not cost thousands of passes.
+    pub max_candidates: usize,
 }
 
 impl Default for PredictOptions {
@@ -32,6 +36,7 @@ impl Default for PredictOptions {
             explain: true,
             max_evidence: 3,
             min_weight: 0.05,
+            max_candidates: 32,
         }
     }
 }
@@ -83,8 +88,9 @@ pub fn predict_prepared(
         let mut evidence = BTreeMap::new();
         if opts.explain && !predicted.is_empty() {
             let chars: Vec<char> = reply.body.chars().collect();
-            let variants: Vec<String> = prepared
-                .sentences
+            let candidates =
+                &prepared.sentences[..prepared.sentences.len().min(opts.max_candidates)];
+            let variants: Vec<String> = candidates
                 .iter()
                 .map(|s| {
                     prepared.model_input_with(&text_without(&chars, &prepared.segments, s.span))
@@ -98,8 +104,7 @@ pub fn predict_prepared(
             };
             for label in &predicted {
                 let li = labels.iter().position(|l| l == label).unwrap_or(0);
-                let mut spans: Vec<Evidence> = prepared
-                    .sentences
+                let mut spans: Vec<Evidence> = candidates
                     .iter()
                     .zip(&occluded)
                     .map(|(s, q)| Evidence {

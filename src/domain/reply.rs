@@ -170,6 +170,11 @@ impl Reply {
     }
 }
 
+/// Most characters of a reply's client text the model reads (about 4,000
+/// tokens, 16 windows). Real replies are far shorter; a longer text is a
+/// pasted document or an attack, and costs time and memory in proportion.
+pub const MAX_MODEL_CHARS: usize = 16_000;
+
 /// A sentence of the client's own text with the facts stated in it: the
 /// unit evidence is reported in and rules read promises, POs and requests
 /// from.
@@ -234,12 +239,23 @@ impl PreparedReply {
     }
 
     /// `text` (the client text, or a variant of it with a sentence left
-    /// out) with the bare answer's question appended, as the model reads it.
+    /// out) with the bare answer's question appended, as the model reads it:
+    /// at most [`MAX_MODEL_CHARS`] characters of it.
     pub fn model_input_with(&self, text: &str) -> String {
+        let text = match text.char_indices().nth(MAX_MODEL_CHARS) {
+            Some((cut, _)) => &text[..cut],
+            None => text,
+        };
         match &self.answering {
             Some(q) => format!("{text}\n(answering: {q})"),
             None => text.to_string(),
         }
+    }
+
+    /// True when the client text is longer than the model reads
+    /// ([`MAX_MODEL_CHARS`]): its labels rest on the first part only.
+    pub fn cut_for_model(&self) -> bool {
+        self.client_text.chars().nth(MAX_MODEL_CHARS).is_some()
     }
 
     /// The sentence starting at `start` in the body, if there is one.

@@ -28,6 +28,7 @@
 //!   transfer encoding: …`, and `unreadable attachment "name": …`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::LazyLock;
 
 use chrono::{FixedOffset, NaiveDate, SecondsFormat, TimeZone};
 use mail_parser::{
@@ -46,6 +47,27 @@ pub const FORWARD_MARKER: &str = "---------- Forwarded message ----------";
 
 /// Forwards inside forwards are followed this deep.
 const MAX_FORWARD_DEPTH: usize = 8;
+
+/// More `multipart/*` and `message/*` parts than this and a message is not
+/// handed to the MIME parser (which recurses once per level): only its
+/// headers are read. Real mail has a handful; thousands are an attack that
+/// would overflow the stack and abort the process.
+pub const MAX_CONTAINER_PARTS: usize = 100;
+
+/// Content-Type headers that open a nested part, folded lines included.
+static RE_CONTAINER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(r"(?i)content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/")
+        .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+});
+
+/// How many nested containers the raw message opens, counted up to one
+/// past [`MAX_CONTAINER_PARTS`] (linear, no parsing).
+fn container_parts(bytes: &[u8]) -> usize {
+    RE_CONTAINER
+        .find_iter(bytes)
+        .take(MAX_CONTAINER_PARTS + 1)
+        .count()
+}
 
 /// Parse raw message bytes. Never panics; gets as much as it can out of a
 /// broken message and records what went wrong in `problems`.
@@ -73,14 +95,22 @@ fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
     let header_problem = check_header_block(bytes);
     let parser = MessageParser::new();
 
-    if bytes.len() > MAX_MESSAGE_BYTES {
+    let too_large = bytes.len() > MAX_MESSAGE_BYTES;
+    let too_deep = !too_large && container_parts(bytes) > MAX_CONTAINER_PARTS;
+    if too_large || too_deep {
         if let Some(msg) = parser.parse_headers(bytes) {
             read_headers(&msg, &mut out);
             out.auto_reply = auto_reply_of(&msg, &out.subject, "");
         }
         out.problems.extend(header_problem);
-        out.problems
-            .push(format!("message too large: {} bytes", bytes.len()));
+        out.problems.push(if too_large {
+            format!("message too large: {} bytes", bytes.len())
+        } else {
+            format!(
+                "message nested too deep: more than {MAX_CONTAINER_PARTS} multipart or message parts; \
+                 only its headers were read (the raw message is kept)"
+            )
+        });
         return out;
     }
 
@@ -1170,6 +1200,49 @@ mod tests {
 
     /// Damaged copies of the corpus (cut short, bytes flipped) never make
     /// the MIME parser fail: each still gives a message, with its problems.
+    /// A message nested in itself tens of thousands of times, as
+    /// `message/rfc822` parts or as multiparts, made at test time.
+    fn nested(depth: usize, multipart: bool) -> Vec<u8> {
+        let mut m = String::from("From: ap@client.example\r\nSubject: nested\r\n");
+        for i in 0..depth {
+            if multipart {
+                m.push_str(&format!(
+                    "Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
+                ));
+            } else {
+                m.push_str("Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n");
+            }
+        }
+        m.push_str("Content-Type: text/plain\r\n\r\nPaid today.\r\n");
+        m.into_bytes()
+    }
+
+    #[test]
+    fn deeply_nested_messages_do_not_overflow_the_stack() {
+        for multipart in [false, true] {
+            let parsed = parse_message(&nested(30_000, multipart));
+            assert!(
+                parsed
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("nested too deep")),
+                "{multipart}: {:?}",
+                parsed.problems
+            );
+            assert_eq!(parsed.from.as_deref(), Some("ap@client.example"));
+        }
+        // Ordinary nesting is read as before.
+        let parsed = parse_message(&nested(3, false));
+        assert!(
+            !parsed
+                .problems
+                .iter()
+                .any(|p| p.contains("nested too deep")),
+            "{:?}",
+            parsed.problems
+        );
+    }
+
     #[test]
     fn damaged_messages_are_parsed_not_crashed() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");

@@ -26,11 +26,21 @@ use crate::domain::{PreparedReply, Reply, Sentence};
 pub fn prepare(reply: Reply) -> PreparedReply {
     let ct = client::client_text_with_sender(&reply.body, &reply.from);
     let reference = reply.date.as_deref().and_then(facts::parse_email_date);
+    // Byte offset of every character (and of the end), so each sentence's
+    // text is a slice, not a walk from the start of the body.
+    let bytes: Vec<usize> = reply
+        .body
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(reply.body.len()))
+        .collect();
+    let last = bytes.len() - 1;
     let sentences = ct
         .sentences()
         .into_iter()
         .map(|span| {
-            let text = client::span_text(&reply.body, span);
+            let (from, to) = (bytes[span.start.min(last)], bytes[span.end.min(last)]);
+            let text = reply.body[from..to.max(from)].to_string();
             let facts = facts::find_facts(&text, reference, None);
             Sentence { span, text, facts }
         })
