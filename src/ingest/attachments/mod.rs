@@ -61,6 +61,10 @@ use std::borrow::Cow;
 
 use crate::domain::Attachment;
 
+/// Form XObjects nested deeper than this are not read (real documents
+/// nest a few levels).
+pub const MAX_FORM_DEPTH: usize = 32;
+
 /// Largest uncompressed size of a DOCX entry that is read (20 MiB); a larger
 /// declared or actual size is treated as a zip bomb.
 pub const MAX_ENTRY_BYTES: u64 = 20 * 1024 * 1024;
@@ -89,6 +93,11 @@ pub enum ReadError {
     /// Text extraction failed on every page.
     #[error("PDF text could not be extracted ({0})")]
     PdfText(String),
+    /// Form XObjects that draw themselves (directly or through others), or
+    /// nest deeper than [`MAX_FORM_DEPTH`]: the text extractor would recurse
+    /// until the stack overflows, which no `catch_unwind` survives.
+    #[error("PDF refused: its form XObjects {0}")]
+    PdfRecursiveForms(String),
     /// The PDF reader panicked; the panic was caught.
     #[error("PDF could not be processed (the PDF reader failed on it)")]
     PdfCrashed,
@@ -267,6 +276,72 @@ impl Pages {
 mod tests {
     use super::*;
     use crate::domain::{AttachmentKind, SourcedFact};
+
+    /// A one-page PDF whose page draws form `X1`; with `self_drawing`, `X1`
+    /// draws itself (the stack-overflow attack), else it draws nothing.
+    fn pdf_with_form(self_drawing: bool) -> Vec<u8> {
+        use lopdf::{Document, Object, Stream, dictionary};
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let form_id = doc.new_object_id();
+        let form_resources = if self_drawing {
+            dictionary! { "XObject" => dictionary! { "X1" => form_id } }
+        } else {
+            dictionary! {}
+        };
+        let form = Stream::new(
+            dictionary! {
+                "Type" => "XObject",
+                "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+                "Resources" => form_resources,
+            },
+            if self_drawing {
+                b"q /X1 Do Q".to_vec()
+            } else {
+                b"q Q".to_vec()
+            },
+        );
+        doc.objects.insert(form_id, Object::Stream(form));
+        let font_id = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let content = Stream::new(
+            dictionary! {},
+            b"BT /F1 12 Tf 10 10 Td (Statement of work) Tj ET q /X1 Do Q".to_vec(),
+        );
+        let content_id = doc.add_object(content);
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content_id,
+            "MediaBox" => vec![0.into(), 0.into(), 200.into(), 200.into()],
+            "Resources" => dictionary! {
+                "Font" => dictionary! { "F1" => font_id },
+                "XObject" => dictionary! { "X1" => form_id },
+            },
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+            }),
+        );
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("PDF written");
+        bytes
+    }
+
+    #[test]
+    fn self_drawing_pdf_forms_are_refused_not_followed() {
+        let err = pdf_pages(&pdf_with_form(true)).expect_err("refused");
+        assert!(matches!(err, ReadError::PdfRecursiveForms(_)), "{err}");
+        assert!(err.to_string().contains("draw themselves"), "{err}");
+        let pages = pdf_pages(&pdf_with_form(false)).expect("an ordinary form is read");
+        assert!(pages[0].contains("Statement of work"), "{pages:?}");
+    }
 
     const FILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/files/");
 

@@ -202,6 +202,9 @@ pub(super) fn pdf_pages_unguarded(bytes: &[u8]) -> Result<Vec<String>, ReadError
     if doc.is_encrypted() {
         return Err(ReadError::EncryptedPdf);
     }
+    if let Some(why) = recursive_forms(&doc) {
+        return Err(ReadError::PdfRecursiveForms(why));
+    }
     let mut pages = Vec::new();
     let mut first_error = None;
     for &number in doc.get_pages().keys() {
@@ -219,6 +222,89 @@ pub(super) fn pdf_pages_unguarded(bytes: &[u8]) -> Result<Vec<String>, ReadError
         });
     }
     Ok(pages)
+}
+
+/// The object a value is, following a reference.
+fn resolve<'d>(doc: &'d lopdf::Document, o: &'d lopdf::Object) -> Option<&'d lopdf::Object> {
+    match o {
+        lopdf::Object::Reference(id) => doc.objects.get(id),
+        other => Some(other),
+    }
+}
+
+/// The XObjects a resource dictionary names, as object ids.
+fn xobjects_of(doc: &lopdf::Document, dict: &lopdf::Dictionary) -> Vec<lopdf::ObjectId> {
+    let Some(resources) = dict.get(b"Resources").ok().and_then(|r| resolve(doc, r)) else {
+        return Vec::new();
+    };
+    let Ok(resources) = resources.as_dict() else {
+        return Vec::new();
+    };
+    let Some(xobjects) = resources
+        .get(b"XObject")
+        .ok()
+        .and_then(|x| resolve(doc, x))
+        .and_then(|x| x.as_dict().ok())
+    else {
+        return Vec::new();
+    };
+    xobjects
+        .iter()
+        .filter_map(|(_, v)| v.as_reference().ok())
+        .collect()
+}
+
+/// Why the document's form XObjects cannot be drawn safely, if they cannot:
+/// a form that reaches itself, or a chain deeper than [`MAX_FORM_DEPTH`].
+/// An explicit-stack walk, so the check itself cannot overflow.
+pub(super) fn recursive_forms(doc: &lopdf::Document) -> Option<String> {
+    let forms_of = |id: lopdf::ObjectId| -> Vec<lopdf::ObjectId> {
+        match doc.objects.get(&id) {
+            Some(lopdf::Object::Stream(s)) => xobjects_of(doc, &s.dict),
+            Some(lopdf::Object::Dictionary(d)) => xobjects_of(doc, d),
+            _ => Vec::new(),
+        }
+    };
+    for (_, page) in doc.get_pages() {
+        // A page without resources of its own inherits its parents'.
+        let mut node = Some(page);
+        let mut first = Vec::new();
+        for _ in 0..16 {
+            let Some(id) = node else { break };
+            first = forms_of(id);
+            if !first.is_empty() {
+                break;
+            }
+            node = match doc.objects.get(&id) {
+                Some(lopdf::Object::Dictionary(d)) => {
+                    d.get(b"Parent").ok().and_then(|p| p.as_reference().ok())
+                }
+                _ => None,
+            };
+        }
+        // (object, depth, path so far)
+        let mut stack: Vec<(lopdf::ObjectId, usize, Vec<lopdf::ObjectId>)> =
+            first.into_iter().map(|id| (id, 1, vec![id])).collect();
+        let mut seen = 0usize;
+        while let Some((id, depth, path)) = stack.pop() {
+            seen += 1;
+            if depth > MAX_FORM_DEPTH {
+                return Some(format!("nest more than {MAX_FORM_DEPTH} deep"));
+            }
+            if seen > 100_000 {
+                return Some("branch into more than 100000 draws".to_string());
+            }
+            for next in forms_of(id) {
+                if path.contains(&next) {
+                    return Some(format!("draw themselves (object {} {})", next.0, next.1));
+                }
+                let mut p = path.clone();
+                p.push(next);
+                stack.push((next, depth + 1, p));
+            }
+        }
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------
