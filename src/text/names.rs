@@ -19,6 +19,7 @@ const NOT_A_PERSON: &[&str] = &[
     "billing", "invoices", "invoicing", "invoice", "team", "department", "dept", "office", "support",
     "admin", "administration", "procurement", "purchasing", "treasury", "payments", "payment",
     "noreply", "no-reply", "donotreply", "mailbox", "helpdesk", "service", "services", "operations",
+    "portal", "accounting", "collections", "notifications", "notification", "system", "automated",
     "ltd", "inc", "llc", "llp", "plc", "corp", "corporation", "company", "group", "holdings",
     // de
     "buchhaltung", "kreditorenbuchhaltung", "kreditoren", "rechnungswesen", "rechnungsprüfung",
@@ -127,6 +128,7 @@ mod tests {
             "",
             "  ",
             "Northwind Traders Ltd.",
+            "Pinecrest Supplier Portal",
         ] {
             assert_eq!(salutation_name(display), None, "{display:?}");
         }
