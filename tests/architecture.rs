@@ -45,6 +45,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "train",
             "jsonl",
             "ledger_csv",
+            "kpis",
         ],
     ),
 ];
