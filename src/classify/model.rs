@@ -37,6 +37,10 @@ pub enum ClassifyError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The model panicked on this request (caught on the model thread,
+    /// which goes on serving the next one).
+    #[error("the model failed on this input: {0}")]
+    Panicked(String),
     /// `classifier.json` is malformed or names labels we do not know.
     #[error("{path}: {message}")]
     Meta {
