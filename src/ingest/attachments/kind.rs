@@ -1,7 +1,7 @@
 //! What kind of document an attachment is (SOW, change order, remittance,
 //! invoice), from its title lines and file name.
 
-use super::*;
+use super::Line;
 use crate::domain::AttachmentKind;
 use regex::Regex;
 use std::sync::LazyLock;

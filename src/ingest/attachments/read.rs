@@ -1,7 +1,7 @@
 //! Reading the text out of a file: format detection, plain text in its
 //! charset, HTML, PDF pages and DOCX paragraphs, each bounded.
 
-use super::*;
+use super::{MAX_ENTRY_BYTES, MAX_FORM_DEPTH, MAX_RATIO, RATIO_CHECK_BYTES, ReadError};
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

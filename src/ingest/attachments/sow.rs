@@ -2,7 +2,8 @@
 //! hours cap, fixed fee, scope and exclusions, amounts, dates, each with its
 //! page and line.
 
-use super::*;
+use super::Line;
+use super::kind::re;
 use crate::domain::FactKind;
 use crate::domain::{AttachmentFacts, AttachmentKind, RateLine, SourcedFact};
 use crate::text::facts::find_facts;

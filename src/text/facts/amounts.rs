@@ -70,9 +70,6 @@ pub(super) fn amount_value(c: &Captures<'_>) -> Option<String> {
     }
     let digits: String = int.chars().filter(char::is_ascii_digit).collect();
     let digits = digits.trim_start_matches('0');
-    if digits.len() > 30 {
-        return None;
-    }
     let cents = match group(c, "dec") {
         Some(d) if d.len() == 1 => format!("{d}0"),
         Some(d) => d.to_string(),
