@@ -25,7 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "pipeline",
         &["domain", "text", "ingest", "classify", "rules", "store"],
     ),
-    ("eval", &["domain", "text", "rules"]),
+    ("eval", &["domain", "text", "ingest", "rules"]),
     ("kpis", &["domain"]),
     ("train", &["domain", "text", "classify", "jsonl"]),
     (

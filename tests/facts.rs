@@ -608,6 +608,7 @@ fn serde_names_are_snake_case() {
         value: "4500012".into(),
         start: 0,
         end: 10,
+        note: None,
     };
     let json = serde_json::to_string(&fact).expect("serialises");
     assert_eq!(

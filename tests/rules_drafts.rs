@@ -43,6 +43,26 @@ fn cases() -> Vec<(&'static str, World)> {
             World::new("PO 4500012 only covers 120 hours and its balance is exhausted.").label(PoMismatch, 0.95),
         ),
         (
+            "PO balance used up, no number",
+            World::new("The balance on our purchase order is exhausted, so AP rejected it.").label(PoMismatch, 0.95),
+        ),
+        (
+            "new PO for the change order",
+            World::new("We raised PO 4500019 for the change order, please bill that work against it.").label(PoMismatch, 0.95),
+        ),
+        (
+            "half now, the rest at month end",
+            World::new("We will pay USD 4,200.00 on Friday and the rest at the end of the month.").label(PaymentScheduled, 0.95),
+        ),
+        (
+            "a part now, nothing said of the rest",
+            World::new("We can pay USD 4,200.00 on Friday for now.").label(PaymentScheduled, 0.95),
+        ),
+        (
+            "a part paid, the rest dated",
+            World::new("We paid USD 4,200.00 today and will pay the rest on 15 December 2026.").label(PaymentScheduled, 0.95),
+        ),
+        (
             "payment run on the 15th",
             World::new("This is scheduled for our payment run on the 15th.").label(PaymentScheduled, 0.95),
         ),
@@ -74,12 +94,6 @@ fn cases() -> Vec<(&'static str, World)> {
         (
             "contact change without an address",
             World::new("Maria has left the company, please update your records."),
-        ),
-        (
-            "scope dispute with a promise",
-            World::new("We will pay the undisputed part, USD 6,000.00, on 1 December 2026. We count 32 hours, not 40.")
-                .label_with(PaymentScheduled, "We will pay the undisputed part, USD 6,000.00, on 1 December 2026.")
-                .label_with(ScopeDispute, "We count 32 hours, not 40."),
         ),
     ];
     let mut w = World::new(approval).label(ApprovalPending, 0.95);
@@ -355,7 +369,8 @@ fn a_missing_fact_selects_a_template_that_asks_for_it() {
     assert_eq!(sections("half, no amount"), ["payment_ask_amount"]);
     assert_eq!(sections("part, no amount, no date"), ["payment_ask_both"]);
     assert_eq!(sections("PO missing"), ["po_missing"]);
-    assert_eq!(sections("PO exhausted"), ["po_exhausted"]);
+    assert_eq!(sections("PO exhausted"), ["po_quantity"]);
+    assert_eq!(sections("PO balance used up, no number"), ["po_exhausted"]);
     assert_eq!(
         sections("contact change without an address"),
         ["contact_ask"]
@@ -628,4 +643,16 @@ fn stored_drafts_without_a_language_read_as_english() {
     let back: Draft = serde_json::from_value(json).expect("deserialises");
     assert_eq!(back.language, "en");
     assert_eq!(back, d);
+}
+
+#[test]
+fn a_scope_dispute_gets_no_draft_even_with_a_promise() {
+    let d = World::new("We will pay the undisputed part, USD 6,000.00, on 1 December 2026. We count 32 hours, not 40.")
+        .label_with(Label::PaymentScheduled, "We will pay the undisputed part, USD 6,000.00, on 1 December 2026.")
+        .label_with(Label::ScopeDispute, "We count 32 hours, not 40.")
+        .decide();
+    assert_eq!(d.rule, "scope_dispute");
+    assert!(d.draft.is_none(), "the partner answers a dispute");
+    assert!(d.escalation.is_some());
+    assert!(d.promise.is_some(), "the promise is still tracked");
 }

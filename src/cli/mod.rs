@@ -11,9 +11,11 @@ use anyhow::{Context, Result, bail};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::classify::bert::pick_device;
-use crate::classify::{ModelSearch, PredictOptions, ReplyClassifier, load_classifier, predict};
+use crate::classify::{
+    ModelSearch, PredictOptions, ReplyClassifier, load_classifier, predict, predict_prepared,
+};
 use crate::domain::Reply;
-use crate::eval::{EvalOptions, evaluate, summary_table, write_report};
+use crate::eval::{EvalOptions, evaluate, facts, summary_table, write_report};
 use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
 use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
@@ -172,6 +174,9 @@ pub struct EvalArgs {
     /// Scores inside this band (low,high; edges included) count as uncertain for routing, as in `ingest`.
     #[arg(long, default_value = "0.40,0.60", value_parser = parse_band)]
     pub band: (f32, f32),
+    /// Fact test set (replies with gold role facts and a ledger): adds per-role precision and recall and draft correctness to the report.
+    #[arg(long)]
+    pub facts: Option<PathBuf>,
     /// Model location.
     #[command(flatten)]
     pub model: ModelArgs,
@@ -351,6 +356,23 @@ fn eval(a: EvalArgs) -> Result<i32> {
             data_path: a.data.display().to_string(),
         },
     )?;
+    let mut report = report;
+    if let Some(path) = &a.facts {
+        let cases = facts::read_cases(path)?;
+        let prepared: Vec<_> = cases.iter().map(facts::FactCase::prepare).collect();
+        let preds = predict_prepared(&clf, &prepared, &PredictOptions::default())?;
+        let cfg = RuleConfig {
+            uncertainty_band: a.band,
+            ..RuleConfig::default()
+        };
+        report.facts = Some(facts::score(
+            &path.display().to_string(),
+            &cases,
+            &prepared,
+            &preds,
+            &cfg,
+        )?);
+    }
     write_report(&report, &a.out)?;
     println!("{}", summary_table(&report));
     println!(

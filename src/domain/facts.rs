@@ -133,6 +133,22 @@ pub struct FoundFact {
     pub start: usize,
     /// Character offset one past the last character of those words.
     pub end: usize,
+    /// What makes a date less than a plain day, when anything does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<FactNote>,
+}
+
+/// Why a found date is not a plain calendar day a draft may restate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactNote {
+    /// A week, a month or a duration ("next week", "next month", "in 10
+    /// days", "KW 41"): the value is the period's first day, kept for
+    /// follow-ups, but the client named no day.
+    Approximate,
+    /// A weekday that disagrees with the day it stands before ("Friday the
+    /// 25th" when the 25th is a Thursday): the client's date is unclear.
+    WeekdayConflict,
 }
 
 /// A span of the original body, in CHARACTER offsets (not bytes):
@@ -156,5 +172,176 @@ impl Span {
     /// True when the span covers no character.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// What a fact is to the reply (the roles of `shared/spec/facts.md`): the
+/// day a payment happens, the day money arrives, the PO to use, and so on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The day the client pays, paid, or its payment run runs.
+    PromiseDate,
+    /// The day the client says the money will arrive, beside the promise date.
+    ArrivalDate,
+    /// The day the rest is paid, after a partial payment.
+    BalanceDate,
+    /// A figure the client states for the payment.
+    PromiseAmount,
+    /// The PO the client says the invoice should carry.
+    NewPo,
+    /// A PO the client names as wrong, closed, expired or used up.
+    OldPo,
+    /// When sign-off is expected.
+    ApprovalDate,
+}
+
+impl Role {
+    /// Every role, in the order reports list them.
+    pub const ALL: [Role; 7] = [
+        Role::PromiseDate,
+        Role::ArrivalDate,
+        Role::BalanceDate,
+        Role::PromiseAmount,
+        Role::NewPo,
+        Role::OldPo,
+        Role::ApprovalDate,
+    ];
+
+    /// The role's name in the spec and in JSON (`promise_date`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PromiseDate => "promise_date",
+            Role::ArrivalDate => "arrival_date",
+            Role::BalanceDate => "balance_date",
+            Role::PromiseAmount => "promise_amount",
+            Role::NewPo => "new_po",
+            Role::OldPo => "old_po",
+            Role::ApprovalDate => "approval_date",
+        }
+    }
+}
+
+/// Something the client asks us to do (the `asks` of the spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ask {
+    /// Reissue the invoice (against a new PO, to another entity, …).
+    Reissue,
+    /// Send a copy of the invoice.
+    Copy,
+    /// Send a breakdown or the timesheets.
+    Breakdown,
+    /// Issue a credit note.
+    CreditNote,
+    /// Confirm or send our bank details.
+    BankDetails,
+    /// Send a tax form (W-9, certificate of residence, …).
+    TaxForm,
+    /// Update the billing contact.
+    ContactUpdate,
+    /// Send invoices to another address or mailbox.
+    OtherAddress,
+    /// Raise a change order.
+    ChangeOrder,
+    /// Call the client.
+    Call,
+}
+
+impl Ask {
+    /// Every ask, in the order reports list them.
+    pub const ALL: [Ask; 10] = [
+        Ask::Reissue,
+        Ask::Copy,
+        Ask::Breakdown,
+        Ask::CreditNote,
+        Ask::BankDetails,
+        Ask::TaxForm,
+        Ask::ContactUpdate,
+        Ask::OtherAddress,
+        Ask::ChangeOrder,
+        Ask::Call,
+    ];
+
+    /// The ask's name in the spec and in JSON (`credit_note`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ask::Reissue => "reissue",
+            Ask::Copy => "copy",
+            Ask::Breakdown => "breakdown",
+            Ask::CreditNote => "credit_note",
+            Ask::BankDetails => "bank_details",
+            Ask::TaxForm => "tax_form",
+            Ask::ContactUpdate => "contact_update",
+            Ask::OtherAddress => "other_address",
+            Ask::ChangeOrder => "change_order",
+            Ask::Call => "call",
+        }
+    }
+}
+
+/// One fact with its role: the normalised value, where the client states
+/// it (CHARACTER offsets into the body, never in quoted history) and how
+/// sure the reading is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleFact {
+    /// What the fact is to the reply.
+    pub role: Role,
+    /// The normalised value: `YYYY-MM-DD`, `"2100.00 GBP"`, a PO as written.
+    pub value: String,
+    /// The words stating it, in the body.
+    pub span: Span,
+    /// 0..1: how directly the words around it give the role (a cue right
+    /// beside the fact reads higher than one elsewhere in the sentence).
+    pub confidence: f32,
+}
+
+/// The role facts of a reply: what it promises, which PO it names, when
+/// approval comes, what it asks for, and the dates it states unclearly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoleFacts {
+    /// Facts with roles, in order of appearance.
+    pub facts: Vec<RoleFact>,
+    /// True when the client pays or promises only part of what is owed.
+    pub partial: bool,
+    /// True when the client says the payment is already made.
+    pub paid: bool,
+    /// What the client asks us to do.
+    pub asks: Vec<Ask>,
+    /// Dates the client states in a way that contradicts itself, as written
+    /// ("Friday the 25th"); a draft must not restate them.
+    pub conflicts: Vec<String>,
+}
+
+impl RoleFacts {
+    /// Facts below this confidence are guesses: kept for the rules to use
+    /// where the labels back them (a PO named without a word for what it
+    /// is, in a reply the model calls `po_mismatch`), not stated as read.
+    pub const CONFIDENT: f32 = 0.5;
+
+    /// The confident values of one role ([`RoleFacts::CONFIDENT`]), in
+    /// order, without repeats.
+    pub fn values(&self, role: Role) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for f in self
+            .facts
+            .iter()
+            .filter(|f| f.role == role && f.confidence >= Self::CONFIDENT)
+        {
+            if !out.contains(&f.value.as_str()) {
+                out.push(&f.value);
+            }
+        }
+        out
+    }
+
+    /// The first fact of one role.
+    pub fn first(&self, role: Role) -> Option<&RoleFact> {
+        self.facts.iter().find(|f| f.role == role)
+    }
+
+    /// True when the client asks for `ask`.
+    pub fn asks_for(&self, ask: Ask) -> bool {
+        self.asks.contains(&ask)
     }
 }

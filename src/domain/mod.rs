@@ -25,7 +25,10 @@ pub mod promise;
 pub mod reply;
 
 pub use decision::{ContactUpdate, Draft, FactUse, ItemStatus, Queue, Route, SourcedValue, Tone};
-pub use facts::{AttachmentFacts, FactKind, Facts, FoundFact, RateLine, SourcedFact, Span};
+pub use facts::{
+    Ask, AttachmentFacts, FactKind, FactNote, Facts, FoundFact, RateLine, Role, RoleFact,
+    RoleFacts, SourcedFact, Span,
+};
 pub use lang::Lang;
 pub use ledger::{Client, Engagement, Invoice, InvoiceLine, InvoiceStatus, Ledger};
 pub use message::{Attachment, AttachmentKind, ParsedMessage};

@@ -93,6 +93,26 @@ impl Money {
         self
     }
 
+    /// An amount written with a bare `$` was read as US dollars; for an
+    /// invoice in another dollar (`AUD`, `CAD`, `NZD`, `SGD`, `HKD`) or in
+    /// pesos (`MXN`, written `$` too) it is that currency. `written` is the
+    /// text that stated the amount: `US$`, `USD` or `U$S` in it keep the
+    /// US dollar.
+    pub fn in_dollar_of(mut self, written: &str, invoice_currency: &str) -> Money {
+        let other = invoice_currency.trim().to_ascii_uppercase();
+        let us_written = ["US", "USD", "U$S"]
+            .iter()
+            .any(|w| written.to_ascii_uppercase().contains(w));
+        if self.currency.as_deref() == Some("USD")
+            && written.contains('$')
+            && !us_written
+            && ["AUD", "CAD", "NZD", "SGD", "HKD", "MXN"].contains(&other.as_str())
+        {
+            self.currency = Some(other);
+        }
+        self
+    }
+
     /// Compares two amounts of the same currency; `None` when the currencies
     /// differ or one is unknown, since rules never convert.
     pub fn compare(&self, other: &Money) -> Option<Ordering> {

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::facts::{Facts, FoundFact, Span};
+use super::facts::{Facts, FoundFact, RoleFacts, Span};
 use super::lang::Lang;
 use super::message::ParsedMessage;
 
@@ -229,6 +229,13 @@ pub struct PreparedReply {
     pub facts: Vec<FoundFact>,
     /// The same facts, normalised and deduplicated.
     pub fact_lists: Facts,
+    /// What the facts of the client's sentences are to the reply.
+    #[serde(default)]
+    pub roles: RoleFacts,
+    /// The language tag numeric dates were read by (`en-GB` reads `02/04`
+    /// as 2 April, `en-US` as February 4).
+    #[serde(default)]
+    pub date_locale: String,
 }
 
 impl PreparedReply {

@@ -12,6 +12,7 @@
 //! and [`summary_table`](crate::eval::summary_table).
 
 pub mod baseline;
+pub mod facts;
 pub mod metrics;
 pub mod report;
 
@@ -141,6 +142,9 @@ pub struct EvalReport {
     /// The model's worst misclassified replies, worst first (at most
     /// [`MAX_WORST_ERRORS`]); ranked by [`metrics::score_error`].
     pub worst_errors: Vec<ErrorCase>,
+    /// Role facts and draft correctness on the fact test set, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<facts::FactsReport>,
 }
 
 /// The labelled data set.
@@ -328,6 +332,7 @@ pub fn evaluate(
         model,
         baseline,
         worst_errors: worst_errors(data, predictions, &model_scores),
+        facts: None,
     })
 }
 
@@ -593,8 +598,42 @@ pub fn summary_table(report: &EvalReport) -> String {
             format!("{vb:>20.3}"),
         );
     }
+    if let Some(f) = &report.facts {
+        out.push_str(&facts_table(f));
+    }
     // Padding leaves trailing blanks on some lines; drop them.
     out.lines()
         .map(|l| l.trim_end().to_string() + "\n")
         .collect()
+}
+
+/// The fact test set's figures as plain text: per-role precision and
+/// recall, then draft correctness and automation.
+pub fn facts_table(f: &facts::FactsReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nrole facts on {} ({} replies)", f.path, f.cases);
+    let _ = writeln!(
+        out,
+        "{:22}  {:>6} {:>6} {:>5} {:>5} {:>5}",
+        "role", "P", "R", "tp", "fp", "fn"
+    );
+    for (role, s) in &f.roles {
+        let _ = writeln!(
+            out,
+            "{role:22}  {:>6.3} {:>6.3} {:>5} {:>5} {:>5}",
+            s.precision, s.recall, s.true_positives, s.false_positives, s.false_negatives
+        );
+    }
+    let _ = writeln!(
+        out,
+        "draft correctness       {:.3} ({} of {} drafts right); automation {:.3} ({} of {}); drafts for scope disputes {}",
+        f.draft_correctness,
+        f.correct_drafts,
+        f.drafted,
+        f.automation_rate,
+        f.automated,
+        f.cases,
+        f.forbidden_drafts
+    );
+    out
 }

@@ -10,10 +10,11 @@ use chrono::NaiveDate;
 
 use super::money::Money;
 use super::promise::{self, PromiseFinding};
-use super::signals::{self, PoHint};
 use super::{Case, RuleConfig, SourcedValue, Tone};
-use crate::domain::{AttachmentKind, FactKind, Label, Sentence, Span};
+use crate::domain::{Ask, AttachmentKind, FactKind, Label, Role, RoleFact, Sentence, Span};
+use crate::text::cues as signals;
 use crate::text::facts::find_facts;
+use crate::text::roles;
 
 /// A date with where it was found.
 #[derive(Debug, Clone)]
@@ -36,12 +37,20 @@ pub(crate) struct PaidReport {
 /// What the PO sentences of a `po_mismatch` reply come to.
 #[derive(Debug, Clone)]
 pub(crate) enum PoFinding {
-    /// One new PO number to reissue against.
-    New { po: String, source: String },
-    /// The PO's balance does not cover the invoice.
-    Exhausted,
-    /// No usable PO number (none, or several candidates).
+    /// One new PO number to reissue against; `change_order` when the
+    /// client raised it for a change order.
+    New {
+        po: String,
+        source: String,
+        change_order: bool,
+    },
+    /// The PO's balance or quantity does not cover the invoice; the PO
+    /// concerned, when known, with its source.
+    Exhausted { po: Option<(String, String)> },
+    /// No PO number named at all.
     Missing,
+    /// Several POs named and nothing says which is the one to use.
+    Several(Vec<String>),
 }
 
 /// A contact change and the address it gives, when exactly one.
@@ -83,8 +92,12 @@ pub(crate) struct Analysis {
     pub promise: Option<PromiseFinding>,
     /// The expected approval date.
     pub approval: Option<DatedFact>,
+    /// The day the rest is paid, after a partial payment.
+    pub balance_date: Option<DatedFact>,
     /// The PO situation, when `po_mismatch` is predicted.
     pub po: Option<PoFinding>,
+    /// Dates the client stated in a way that contradicts itself.
+    pub conflicts: Vec<String>,
     /// Requests made.
     pub requests: Requests,
     /// Tone tier: 0 friendly, 1 firm, 2 formal, more: the collector.
@@ -187,27 +200,39 @@ pub(crate) fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
         units_of(Label::PaymentScheduled),
         invoice_money.as_ref(),
     );
+    let roles = &case.reply.roles;
     let promise = match case.invoice {
         Some(inv) if labels.contains(&Label::PaymentScheduled) => {
-            let units: Vec<&Sentence> = units_of(Label::PaymentScheduled)
-                .iter()
-                .filter(|u| !signals::says_paid(&u.text))
-                .collect();
-            promise::extract(
-                &units,
+            let source = units_of(Label::PaymentScheduled)
+                .first()
+                .or(sentences.first())
+                .map(Sentence::source)
+                .unwrap_or_else(|| "reply:body".to_string());
+            Some(promise::extract(
+                case.reply,
                 floor,
                 reference.unwrap_or(case.today),
                 inv,
                 invoice_money.as_ref(),
                 cfg.default_promise_follow_up_days,
-            )
+                &source,
+            ))
         }
         _ => None,
     };
-    let approval = earliest_date(units_of(Label::ApprovalPending), floor);
+    let approval =
+        promise::role_date(roles, Role::ApprovalDate, floor).map(|(date, f)| DatedFact {
+            date,
+            source: promise::role_source(f),
+        });
+    let balance_date =
+        promise::role_date(roles, Role::BalanceDate, floor).map(|(date, f)| DatedFact {
+            date,
+            source: promise::role_source(f),
+        });
     let po = labels
         .contains(&Label::PoMismatch)
-        .then(|| po_finding(units_of(Label::PoMismatch), case));
+        .then(|| po_finding(sentences, case));
     let requests = requests(sentences, case);
     let days_past_due = case.invoice.map(|i| (case.today - i.due_date).num_days());
     let base = match days_past_due {
@@ -223,28 +248,14 @@ pub(crate) fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
         paid,
         promise,
         approval,
+        balance_date,
         po,
+        conflicts: roles.conflicts.clone(),
         requests,
         tone_tier: base + case.broken_promises,
         days_past_due,
         partner: partner(case),
     }
-}
-
-/// The earliest date on or after `floor` in `units`.
-pub(crate) fn earliest_date(units: &[Sentence], floor: NaiveDate) -> Option<DatedFact> {
-    units
-        .iter()
-        .flat_map(|u| u.facts.iter().map(move |f| (u, f)))
-        .filter(|(_, f)| f.kind == FactKind::Date)
-        .filter_map(|(u, f)| {
-            let d = NaiveDate::parse_from_str(&f.value, "%Y-%m-%d").ok()?;
-            (d >= floor).then(|| DatedFact {
-                date: d,
-                source: u.fact_source(f),
-            })
-        })
-        .min_by_key(|d| d.date)
 }
 
 /// A payment reported as made: a readable remittance naming the invoice
@@ -311,6 +322,7 @@ fn paid_report(
         .facts
         .iter()
         .filter(|f| f.kind == FactKind::Amount)
+        .filter(|f| !roles::in_plan_clause(&unit.text, signals::byte_offset(&unit.text, f.start)))
         .find_map(|f| Money::parse(&f.value))
         .map(|m| m.or_currency(&inv.currency));
     Some(PaidReport {
@@ -320,39 +332,66 @@ fn paid_report(
     })
 }
 
-/// Reads the PO sentences: one new PO number, an exhausted balance, or
-/// nothing usable.
-fn po_finding(units: &[Sentence], case: &Case<'_>) -> PoFinding {
+/// Reads the PO role facts: one new PO number (a change order's own PO, or
+/// the PO to reissue against), a PO whose balance or quantity does not
+/// cover the invoice, or nothing usable.
+fn po_finding(sentences: &[Sentence], case: &Case<'_>) -> PoFinding {
     let on_invoice = case.invoice.and_then(|i| i.po_number.as_deref());
-    let mut new: Vec<(String, String)> = Vec::new();
-    let mut neutral: Vec<(String, String)> = Vec::new();
-    let mut exhausted = false;
-    for u in units {
-        let unit_exhausted = signals::po_exhausted(&u.text);
-        exhausted |= unit_exhausted;
-        for f in u.facts.iter().filter(|f| f.kind == FactKind::PoNumber) {
-            if on_invoice.is_some_and(|p| signals::same_id(p, &f.value)) {
-                continue;
-            }
-            let (s, e) = (
-                signals::byte_offset(&u.text, f.start),
-                signals::byte_offset(&u.text, f.end),
-            );
-            let list = match signals::po_hint(&u.text, s, e) {
-                PoHint::New => &mut new,
-                PoHint::Neutral if !unit_exhausted => &mut neutral,
-                _ => continue,
-            };
-            if !list.iter().any(|(p, _)| signals::same_id(p, &f.value)) {
-                list.push((signals::one_line(&f.value), u.fact_source(f)));
+    let roles = &case.reply.roles;
+    let named: Vec<&RoleFact> = roles
+        .facts
+        .iter()
+        .filter(|f| f.role == Role::NewPo)
+        .collect();
+    let invoice_number = case.invoice.map(|i| i.number.as_str());
+    let named: Vec<&RoleFact> = named
+        .into_iter()
+        .filter(|f| !invoice_number.is_some_and(|n| signals::same_id(n, &f.value)))
+        .collect();
+    let on_it = |f: &&&RoleFact| on_invoice.is_some_and(|p| signals::same_id(p, &f.value));
+    let mut new: Vec<&&RoleFact> = named.iter().filter(|f| !on_it(f)).collect();
+    // Only the PO already on the invoice: the valid one, for a reissue in
+    // another currency or to another entity, or a quantity problem.
+    if new.is_empty() {
+        new = named.iter().filter(on_it).collect();
+    }
+    let short = sentences
+        .iter()
+        .any(|u| signals::po_exhausted(&u.text) || signals::po_quantity(&u.text));
+    let best = new.iter().map(|f| f.confidence).fold(0.0f32, f32::max);
+    let top: Vec<&&&RoleFact> = new.iter().filter(|f| f.confidence >= best).collect();
+    match top.as_slice() {
+        // A PO named plainly beside words that it falls short is the PO
+        // concerned, not a replacement.
+        [f] if short && f.confidence < 0.9 => PoFinding::Exhausted {
+            po: Some((signals::one_line(&f.value), promise::role_source(f))),
+        },
+        [f] => {
+            let change_order = roles.asks_for(Ask::ChangeOrder)
+                || case
+                    .reply
+                    .sentences
+                    .iter()
+                    .filter(|u| u.span.start <= f.span.start && f.span.start < u.span.end)
+                    .any(|u| signals::mentions_change_order(&u.text));
+            PoFinding::New {
+                po: signals::one_line(&f.value),
+                source: promise::role_source(f),
+                change_order,
             }
         }
-    }
-    let candidates = if new.is_empty() { neutral } else { new };
-    match <[_; 1]>::try_from(candidates) {
-        Ok([(po, source)]) => PoFinding::New { po, source },
-        Err(_) if exhausted => PoFinding::Exhausted,
-        Err(_) => PoFinding::Missing,
+        _ if short => PoFinding::Exhausted {
+            po: named
+                .first()
+                .map(|f| (signals::one_line(&f.value), promise::role_source(f))),
+        },
+        [] => PoFinding::Missing,
+        several => PoFinding::Several(
+            several
+                .iter()
+                .map(|f| signals::one_line(&f.value))
+                .collect(),
+        ),
     }
 }
 

@@ -44,9 +44,9 @@ use regex::Regex;
 
 use super::analysis::{Analysis, ContactFinding, PoFinding};
 use super::lang::{self, Lang};
-use super::signals::one_line;
 use super::{Case, Draft, FactUse, Route, RuleConfig, Tone};
 use crate::domain::Label;
+use crate::text::cues::one_line;
 
 /// Declares [`TEMPLATE_NAMES`] and embeds every template of every language
 /// at build time: a template missing from a language's folder is a build
@@ -61,11 +61,11 @@ macro_rules! templates {
     ($($name:literal),* $(,)?) => {
         /// The names of every draft template, for tests and documentation;
         /// each language of [`Lang::ALL`] has all of them.
-        pub const TEMPLATE_NAMES: [&str; 23] = [$($name),*];
+        pub const TEMPLATE_NAMES: [&str; 27] = [$($name),*];
 
         /// Template sources per language, in the order of [`Lang::ALL`]:
         /// (`<lang>/<name>`, source).
-        const TEMPLATES: [[(&str, &str); 23]; 6] = [
+        const TEMPLATES: [[(&str, &str); 27]; 6] = [
             templates!(@lang "en"; $($name),*),
             templates!(@lang "de"; $($name),*),
             templates!(@lang "fr"; $($name),*),
@@ -85,10 +85,11 @@ templates!(
     "closing_friendly",
     "closing_firm",
     "closing_formal",
-    "dispute_holding",
     "po_new",
+    "po_change_order",
     "po_missing",
     "po_exhausted",
+    "po_quantity",
     "approval_pending",
     "approval_dated",
     "payment_scheduled",
@@ -96,6 +97,9 @@ templates!(
     "payment_ask_amount",
     "payment_ask_both",
     "payment_reported",
+    "payment_partial_planned",
+    "payment_partial_ask_rest",
+    "payment_partial_reported",
     "invoice_copy",
     "contact_change",
     "contact_ask",
@@ -123,10 +127,11 @@ static ENV: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
 /// One section of a draft, chosen by the rules; its template names the facts it states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Section {
-    DisputeHolding,
     PoNew { po: String, source: String },
+    PoChangeOrder { po: String, source: String },
     PoMissing,
     PoExhausted,
+    PoQuantity { po: String, source: String },
     ApprovalPending,
     ApprovalDated,
     PaymentScheduled,
@@ -134,6 +139,9 @@ pub(crate) enum Section {
     PaymentAskAmount,
     PaymentAskBoth,
     PaymentReported,
+    PaymentPartialPlanned,
+    PaymentPartialAskRest,
+    PaymentPartialReported,
     InvoiceCopy,
     ContactChange { email: String, source: String },
     ContactAsk,
@@ -144,10 +152,11 @@ impl Section {
     /// The section's template.
     pub(crate) fn template(&self) -> &'static str {
         match self {
-            Section::DisputeHolding => "dispute_holding",
             Section::PoNew { .. } => "po_new",
+            Section::PoChangeOrder { .. } => "po_change_order",
             Section::PoMissing => "po_missing",
             Section::PoExhausted => "po_exhausted",
+            Section::PoQuantity { .. } => "po_quantity",
             Section::ApprovalPending => "approval_pending",
             Section::ApprovalDated => "approval_dated",
             Section::PaymentScheduled => "payment_scheduled",
@@ -155,6 +164,9 @@ impl Section {
             Section::PaymentAskAmount => "payment_ask_amount",
             Section::PaymentAskBoth => "payment_ask_both",
             Section::PaymentReported => "payment_reported",
+            Section::PaymentPartialPlanned => "payment_partial_planned",
+            Section::PaymentPartialAskRest => "payment_partial_ask_rest",
+            Section::PaymentPartialReported => "payment_partial_reported",
             Section::InvoiceCopy => "invoice_copy",
             Section::ContactChange { .. } => "contact_change",
             Section::ContactAsk => "contact_ask",
@@ -165,14 +177,19 @@ impl Section {
     /// The rule of the table the section answers (for auto-send).
     pub(crate) fn rule(&self) -> &'static str {
         match self {
-            Section::DisputeHolding => "scope_dispute",
-            Section::PoNew { .. } | Section::PoMissing | Section::PoExhausted => "po_mismatch",
+            Section::PoNew { .. }
+            | Section::PoChangeOrder { .. }
+            | Section::PoMissing
+            | Section::PoExhausted
+            | Section::PoQuantity { .. } => "po_mismatch",
             Section::ApprovalPending | Section::ApprovalDated => "approval_pending",
             Section::PaymentScheduled
             | Section::PaymentAskDate
             | Section::PaymentAskAmount
-            | Section::PaymentAskBoth => "payment_scheduled",
-            Section::PaymentReported => "payment_reported",
+            | Section::PaymentAskBoth
+            | Section::PaymentPartialPlanned
+            | Section::PaymentPartialAskRest => "payment_scheduled",
+            Section::PaymentReported | Section::PaymentPartialReported => "payment_reported",
             Section::InvoiceCopy
             | Section::ContactChange { .. }
             | Section::ContactAsk
@@ -189,27 +206,46 @@ impl Section {
     }
 }
 
-/// The sections a draft for this analysis holds, in order: the dispute
-/// holding reply on the partner route, then a payment report's thanks (and
-/// no chaser), or else the PO, approval and payment sections; then requests.
-/// Fails when a request needs a fact nothing can supply.
-pub(crate) fn plan(a: &Analysis, cfg: &RuleConfig, partner: bool) -> Result<Vec<Section>, String> {
+/// The sections a draft for this analysis holds, in order: a payment
+/// report's thanks (and no chaser), or else the PO, approval and payment
+/// sections; then requests. Fails when a request needs a fact nothing can
+/// supply. Scope disputes get no draft: the partner answers them.
+pub(crate) fn plan(a: &Analysis, cfg: &RuleConfig) -> Result<Vec<Section>, String> {
     let mut out = Vec::new();
-    if partner {
-        out.push(Section::DisputeHolding);
-    }
     match &a.paid {
         Some(p) if p.full => out.push(Section::PaymentReported),
-        Some(_) => {}
+        Some(p) => {
+            if p.amount.is_some() && a.balance_date.is_some() {
+                out.push(Section::PaymentPartialReported);
+            }
+        }
         None => {
             if let Some(po) = &a.po {
                 out.push(match po {
-                    PoFinding::New { po, source } => Section::PoNew {
+                    PoFinding::New {
+                        po,
+                        source,
+                        change_order: false,
+                    } => Section::PoNew {
                         po: po.clone(),
                         source: source.clone(),
                     },
-                    PoFinding::Exhausted => Section::PoExhausted,
-                    PoFinding::Missing => Section::PoMissing,
+                    PoFinding::New {
+                        po,
+                        source,
+                        change_order: true,
+                    } => Section::PoChangeOrder {
+                        po: po.clone(),
+                        source: source.clone(),
+                    },
+                    PoFinding::Exhausted {
+                        po: Some((po, source)),
+                    } => Section::PoQuantity {
+                        po: po.clone(),
+                        source: source.clone(),
+                    },
+                    PoFinding::Exhausted { po: None } => Section::PoExhausted,
+                    PoFinding::Missing | PoFinding::Several(_) => Section::PoMissing,
                 });
             }
             if a.labels.contains(&Label::ApprovalPending) {
@@ -221,6 +257,10 @@ pub(crate) fn plan(a: &Analysis, cfg: &RuleConfig, partner: bool) -> Result<Vec<
             }
             if let Some(p) = &a.promise {
                 out.push(match (p.date.is_some(), p.amount.is_some()) {
+                    (true, true) if p.partial && a.balance_date.is_some() => {
+                        Section::PaymentPartialPlanned
+                    }
+                    (true, true) if p.partial => Section::PaymentPartialAskRest,
                     (true, true) => Section::PaymentScheduled,
                     (false, true) => Section::PaymentAskDate,
                     (true, false) => Section::PaymentAskAmount,
@@ -415,9 +455,19 @@ fn fact_bag(
             put("promise_amount", f.value.clone(), f.source.clone());
         }
     }
+    if let Some(f) = &a.balance_date {
+        put("balance_date", lang.format_date(f.date), f.source.clone());
+    }
+    if let Some(p) = a.paid.as_ref().filter(|p| !p.full)
+        && let Some(m) = &p.amount
+    {
+        put("paid_amount", m.to_string(), p.source.clone());
+    }
     for s in sections {
         match s {
-            Section::PoNew { po, source } => put("new_po", po.clone(), source.clone()),
+            Section::PoNew { po, source }
+            | Section::PoChangeOrder { po, source }
+            | Section::PoQuantity { po, source } => put("new_po", po.clone(), source.clone()),
             Section::ContactChange { email, source } => {
                 put("new_contact", email.clone(), source.clone());
             }

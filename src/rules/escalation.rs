@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use super::analysis::Analysis;
 use super::money::Money;
-use super::signals::{keywords, one_line};
 use super::{Case, FactUse, InvoiceLine, SourcedValue};
 use crate::domain::Sentence;
 use crate::domain::{Attachment, AttachmentKind, FactKind, Label, SourcedFact};
+use crate::text::cues::{keywords, one_line};
 
 /// A span of the client's reply that drove the `scope_dispute` label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -16,8 +16,9 @@
 //! from being trusted come first, then the partner, then the collections
 //! queue, and drafting last, so when a reply has several labels the most
 //! cautious route wins. A draft, when the rule prepares one, still addresses
-//! every label and request of the reply (a scope dispute that also promises
-//! payment gets a holding reply that confirms the promise).
+//! every label and request of the reply. A scope dispute gets no draft at
+//! all: the partner answers it from the escalation packet, and a promise it
+//! also makes is still tracked.
 //!
 //! | # | rule | when | route | draft |
 //! |---|------|------|-------|-------|
@@ -26,19 +27,21 @@
 //! | 3 | `unclassified` | no prediction (no model, or it failed) | collections | — |
 //! | 4 | `uncertain` | any label's score lies in its uncertainty band, edges included (default `[0.40, 0.60]`, per-label overrides) | collections | — |
 //! | 5 | `unlinked` | no invoice, or several (`unknown_invoice`, `ambiguous_invoice: …`) | collections | — |
-//! | 6 | `scope_dispute` | `scope_dispute` predicted and a partner owns the engagement (else the client) | partner, with the escalation packet; invoice `disputed`, reminders paused | holding reply + other labels |
+//! | 6 | `scope_dispute` | `scope_dispute` predicted and a partner owns the engagement (else the client) | partner, with the escalation packet; invoice `disputed`, reminders paused | — (the partner answers; no draft for a dispute) |
 //! | 7 | `scope_dispute_unowned` | `scope_dispute` predicted, no partner on record | collections, with the escalation packet; invoice `disputed` | — |
 //! | 8 | `high_value` | invoice amount ≥ the high-value threshold of its currency (default 50,000.00) | collections | prepared for the collector |
-//! | 9 | `partial_payment` | the reply reports a payment smaller than the invoice | collections | — |
-//! | 10 | `payment_reported` | the reply says the invoice is paid, or a remittance attachment names it (a `void` invoice excepted): invoice `payment_reported` unless the ledger already has it closed, reminders paused | draft | thank-you, no chaser |
-//! | 11 | `closed_invoice` | the ledger already has the invoice `paid`, `payment_reported` or `void` | collections | — (never chase what is paid) |
-//! | 12 | `broken_promises` | tone tier (below) would pass `formal`: the collector takes over | collections | prepared at `formal` |
-//! | 13 | `missing_fact` | a needed fact is missing and no template asks for it (bank details without `remit_to` configured) | collections | — |
-//! | 14 | `po_mismatch` | `po_mismatch` predicted | draft | `po_new` (a new PO in the reply: confirm the reissue), `po_exhausted` (balance used up: ask for a change order), else `po_missing` (ask for the valid PO) |
-//! | 15 | `approval_pending` | `approval_pending` predicted | draft | `approval_dated` (the reply names a date: follow up the day after) or `approval_pending` (ask for the date) |
-//! | 16 | `payment_scheduled` | `payment_scheduled` predicted | draft | `payment_scheduled` (confirm date and amount; check the day after), or `payment_ask_date` / `payment_ask_amount` / `payment_ask_both` |
-//! | 17 | `request` | an invoice-copy, billing-contact or bank-details request (usually `other`) | draft | `invoice_copy`, `contact_change` / `contact_ask`, `bank_details` |
-//! | 18 | `no_action` | anything else (a plain acknowledgement, unrelated mail) | collections | — |
+//! | 9 | `partial_payment_planned` | the reply reports a payment smaller than the invoice, with its amount and the day the rest follows | draft | `payment_partial_reported` (thanks, notes the day of the rest) |
+//! | 10 | `partial_payment` | the reply reports a payment smaller than the invoice | collections | — |
+//! | 11 | `payment_reported` | the reply says the invoice is paid, or a remittance attachment names it (a `void` invoice excepted): invoice `payment_reported` unless the ledger already has it closed, reminders paused | draft | thank-you, no chaser |
+//! | 12 | `closed_invoice` | the ledger already has the invoice `paid`, `payment_reported` or `void` | collections | — (never chase what is paid) |
+//! | 13 | `broken_promises` | tone tier (below) would pass `formal`: the collector takes over | collections | prepared at `formal` |
+//! | 14 | `missing_fact` | a needed fact is missing and no template asks for it (bank details without `remit_to` configured) | collections | — |
+//! | 15 | `conflicting_facts` | a date the client states contradicts itself (a weekday that is not that day's) and no clear one is given, or several POs are named and none is said to be the one to use | collections | — |
+//! | 16 | `po_mismatch` | `po_mismatch` predicted | draft | `po_new` (a PO to reissue against: confirm the reissue), `po_change_order` (a PO raised for a change order), `po_quantity` (the named PO does not cover what was billed: offer a split or a reissue once it is raised), `po_exhausted` (balance used up, no PO named: ask for a change order), else `po_missing` (no PO given: ask for the valid PO) |
+//! | 17 | `approval_pending` | `approval_pending` predicted | draft | `approval_dated` (the reply names a date: follow up the day after) or `approval_pending` (ask for the date) |
+//! | 18 | `payment_scheduled` | `payment_scheduled` predicted | draft | `payment_scheduled` (confirm date and amount; check the day after), `payment_partial_planned` / `payment_partial_ask_rest` (a part now: the day of the rest, or ask for it), or `payment_ask_date` / `payment_ask_amount` / `payment_ask_both` |
+//! | 19 | `request` | an invoice-copy, billing-contact or bank-details request (usually `other`) | draft | `invoice_copy`, `contact_change` / `contact_ask`, `bank_details` |
+//! | 20 | `no_action` | anything else (a plain acknowledgement, unrelated mail) | collections | — |
 //!
 //! Drafts on the `draft` route await a person's approve / edit / reject;
 //! [`RuleConfig::auto_send`] may allow sending for a rule, off by default,
@@ -84,7 +87,6 @@ pub mod promise;
 pub mod reminder;
 /// The ordered rule table and [`decide`].
 pub mod route;
-mod signals;
 
 pub use draft::{TEMPLATE_NAMES, reply_subject};
 pub use escalation::{Aspect, Comparison, EscalationPacket, EvidenceSpan};

@@ -1,20 +1,20 @@
 //! Promises to pay: what a `payment_scheduled` reply commits to, and how a
 //! promise ends.
 //!
-//! A promise is read from the client's `payment_scheduled` evidence (or its
-//! whole text when the classifier gave none), leaving out sentences that
-//! report a payment already made:
+//! A promise is read from the reply's role facts ([`crate::text::roles`]):
 //!
-//! * **date**: the earliest date on or after the reply's date (relative
-//!   dates such as "next Friday" resolved against the reply's Date header by
-//!   [`crate::text::facts::find_facts`]);
-//! * **amount**: the amount nearest that date in the same sentence (or the
-//!   first amount when there is no date). An amount below the invoice's is a
-//!   **partial** payment; "half", "the undisputed part", "the rest" and the
-//!   like without an amount make it partial with the amount unknown (the
-//!   draft asks for it); no amount and no such words mean the invoice's own
-//!   amount, a ledger fact; an amount above the invoice's (a payment run
-//!   covering several invoices) also means the invoice's amount.
+//! * **date**: the first promise date (the day the client pays or its run
+//!   runs) on or after the reply's date, else the day the client says the
+//!   money arrives; weeks, months and durations are no date;
+//! * **amount**: the figure the client states for the payment. An amount
+//!   below the invoice's is a **partial** payment; "half", "the undisputed
+//!   part", "the rest" and the like without an amount make it partial with
+//!   the amount unknown (the draft asks for it); no amount and no such words
+//!   mean the invoice's own amount, a ledger fact; an amount above the
+//!   invoice's (a payment run covering several invoices) also means the
+//!   invoice's amount;
+//! * **the rest**: for a partial payment, the day the client gives for the
+//!   balance;
 //! * **follow-up**: the day after the date, or
 //!   [`super::RuleConfig::default_promise_follow_up_days`] after the reply
 //!   when it names no date.
@@ -30,10 +30,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::money::Money;
-use super::signals::mentions_partial;
 use super::{FactUse, Tone};
-use crate::domain::Sentence;
-use crate::domain::{FactKind, Invoice, Promise, TrackedPromise};
+use crate::domain::{Invoice, PreparedReply, Promise, Role, RoleFact, RoleFacts, TrackedPromise};
 
 /// What a broken promise leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,94 +88,95 @@ pub(crate) struct PromiseFinding {
     pub date: Option<FactUse>,
     /// The promised amount as a fact (`promise_amount`).
     pub amount: Option<FactUse>,
+    /// True when only part of the invoice is promised.
+    pub partial: bool,
 }
 
-/// Reads a promise from `units` (payment sentences that report no payment
-/// made). `floor` is the earliest date a promise can name (the reply's
-/// date); `made_on` is the promise's day.
+/// Where a role fact stands in the reply, as a fact source.
+pub(crate) fn role_source(f: &RoleFact) -> String {
+    format!("reply:body chars {}..{}", f.span.start, f.span.end)
+}
+
+/// The first date of `role` on or after `floor`, with its fact.
+pub(crate) fn role_date(
+    roles: &RoleFacts,
+    role: Role,
+    floor: NaiveDate,
+) -> Option<(NaiveDate, &RoleFact)> {
+    roles
+        .facts
+        .iter()
+        .filter(|f| f.role == role)
+        .filter_map(|f| {
+            let d = NaiveDate::parse_from_str(&f.value, "%Y-%m-%d").ok()?;
+            (d >= floor).then_some((d, f))
+        })
+        .next()
+}
+
+/// Reads a promise from the reply's role facts: the promise date (else
+/// the arrival date) on or after `floor` (the reply's date), the amount
+/// the client states, and for a partial payment the day of the rest.
+/// `made_on` is the promise's day; `source` where the reply says it.
 pub(crate) fn extract(
-    units: &[&Sentence],
+    reply: &PreparedReply,
     floor: NaiveDate,
     made_on: NaiveDate,
     invoice: &Invoice,
     invoice_money: Option<&Money>,
     default_days: u32,
-) -> Option<PromiseFinding> {
-    if units.is_empty() {
-        return None;
-    }
-    let mut best_date: Option<(NaiveDate, usize, usize)> = None;
-    for (ui, unit) in units.iter().enumerate() {
-        for (fi, f) in unit.facts.iter().enumerate() {
-            if f.kind != FactKind::Date {
-                continue;
-            }
-            let Ok(d) = NaiveDate::parse_from_str(&f.value, "%Y-%m-%d") else {
-                continue;
-            };
-            if d >= floor && best_date.is_none_or(|(b, _, _)| d < b) {
-                best_date = Some((d, ui, fi));
-            }
-        }
-    }
-    let amount_at = |ui: usize, near: Option<usize>| {
-        units[ui]
-            .facts
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.kind == FactKind::Amount)
-            .min_by_key(|(_, f)| near.map_or(0, |n| f.start.abs_diff(n)))
-            .map(|(fi, _)| (ui, fi))
-    };
-    let amount_pos = match best_date {
-        Some((_, ui, fi)) => amount_at(ui, Some(units[ui].facts[fi].start)),
-        None => (0..units.len()).find_map(|ui| amount_at(ui, None)),
-    };
-    let stated = amount_pos.and_then(|(ui, fi)| {
-        let f = &units[ui].facts[fi];
-        let m = Money::parse(&f.value)?.or_currency(&invoice.currency);
-        Some((m, units[ui].fact_source(f)))
-    });
+    source: &str,
+) -> PromiseFinding {
+    let (body, roles) = (&reply.reply.body, &reply.roles);
+    let date = role_date(roles, Role::PromiseDate, floor)
+        .or_else(|| role_date(roles, Role::ArrivalDate, floor));
+    let stated = roles
+        .facts
+        .iter()
+        .filter(|f| f.role == Role::PromiseAmount)
+        .find_map(|f| {
+            let written: String = body.chars().skip(f.span.start).take(f.span.len()).collect();
+            let m = Money::parse(&f.value)?
+                .or_currency(&invoice.currency)
+                .in_dollar_of(&written, &invoice.currency);
+            Some((m, role_source(f)))
+        });
     let ledger_amount = || {
         invoice_money
             .cloned()
             .map(|m| (m, "ledger:invoice.amount".to_string()))
     };
-    let partial_words = units.iter().any(|u| mentions_partial(&u.text));
     let (amount, partial) = match stated {
         Some((m, src)) => match invoice_money.and_then(|inv| m.compare(inv)) {
             Some(std::cmp::Ordering::Less) => (Some((m, src)), true),
-            Some(std::cmp::Ordering::Greater) => (ledger_amount(), false),
-            _ => (Some((m, src)), false),
+            Some(std::cmp::Ordering::Greater) => (ledger_amount(), roles.partial),
+            _ => (Some((m, src)), roles.partial),
         },
-        None if partial_words => (None, true),
+        None if roles.partial => (None, true),
         None => (ledger_amount(), false),
     };
-    let source = match best_date {
-        Some((_, ui, _)) => units[ui].source(),
-        None => units[0].source(),
-    };
-    let date = best_date.map(|(d, _, _)| d);
+    let source = date.map_or_else(|| source.to_string(), |(_, f)| role_source(f));
     let promise = Promise::new(
         &invoice.number,
         made_on,
-        date,
+        date.map(|(d, _)| d),
         amount.as_ref().map(|(m, _)| m),
         partial,
         default_days,
         &source,
     );
-    Some(PromiseFinding {
+    PromiseFinding {
         promise,
-        date: best_date.map(|(d, ui, fi)| FactUse {
+        date: date.map(|(d, f)| FactUse {
             name: "promise_date".to_string(),
             value: super::draft::render_date(d),
-            source: units[ui].fact_source(&units[ui].facts[fi]),
+            source: role_source(f),
         }),
         amount: amount.map(|(m, src)| FactUse {
             name: "promise_amount".to_string(),
             value: m.to_string(),
             source: src,
         }),
-    })
+        partial,
+    }
 }

@@ -84,8 +84,8 @@ pub const RULES: &[Rule] = &[
         name: "scope_dispute",
         route: Route::Partner,
         when: "scope_dispute predicted and a partner owns the engagement or client; invoice disputed, reminders paused",
-        drafts: "dispute_holding, plus the other labels' sections",
-        prepares_draft: true,
+        drafts: "— (the partner answers; the item carries the escalation packet)",
+        prepares_draft: false,
         check: scope_dispute,
     },
     Rule {
@@ -103,6 +103,14 @@ pub const RULES: &[Rule] = &[
         drafts: "prepared for the collector",
         prepares_draft: true,
         check: high_value,
+    },
+    Rule {
+        name: "partial_payment_planned",
+        route: Route::Draft,
+        when: "the reply reports a payment smaller than the invoice, with its amount and the day the rest follows",
+        drafts: "payment_partial_reported (thanks for the part paid, notes the day of the rest)",
+        prepares_draft: true,
+        check: partial_payment_planned,
     },
     Rule {
         name: "partial_payment",
@@ -143,6 +151,14 @@ pub const RULES: &[Rule] = &[
         drafts: "—",
         prepares_draft: false,
         check: missing_fact,
+    },
+    Rule {
+        name: "conflicting_facts",
+        route: Route::Collections,
+        when: "the client states a date that contradicts itself (a weekday that is not that day's) and names no clear one, or names several POs without saying which to use",
+        drafts: "—",
+        prepares_draft: false,
+        check: conflicting_facts,
     },
     Rule {
         name: "po_mismatch",
@@ -246,7 +262,7 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
         d.promise = a.promise.as_ref().map(|p| p.promise.clone());
     }
     if rule.prepares_draft {
-        match draft::plan(&a, cfg, rule.route == Route::Partner) {
+        match draft::plan(&a, cfg) {
             Ok(sections) if !sections.is_empty() => {
                 match draft::compose(case, cfg, &a, &sections, rule.route) {
                     Ok(mut dr) => {
@@ -302,14 +318,17 @@ fn follow_up(s: &Section, case: &Case<'_>, cfg: &RuleConfig, a: &Analysis) -> Op
             .and_then(|d| d.date.checked_add_days(Days::new(1))),
         Section::ApprovalPending
         | Section::PoNew { .. }
+        | Section::PoChangeOrder { .. }
         | Section::PoMissing
         | Section::PoExhausted
+        | Section::PoQuantity { .. }
         | Section::ContactAsk
         | Section::PaymentAskAmount
         | Section::PaymentAskBoth => after(cfg.default_follow_up_days),
-        Section::PaymentScheduled | Section::PaymentAskDate => {
-            a.promise.as_ref().map(|p| p.promise.follow_up)
-        }
+        Section::PaymentScheduled
+        | Section::PaymentAskDate
+        | Section::PaymentPartialPlanned
+        | Section::PaymentPartialAskRest => a.promise.as_ref().map(|p| p.promise.follow_up),
         _ => None,
     }
 }
@@ -399,6 +418,16 @@ fn high_value(a: &Analysis, case: &Case<'_>, cfg: &RuleConfig) -> Option<String>
     })
 }
 
+fn partial_payment_planned(a: &Analysis, _: &Case<'_>, _: &RuleConfig) -> Option<String> {
+    let p = a.paid.as_ref().filter(|p| !p.full)?;
+    let amount = p.amount.as_ref()?;
+    let rest = a.balance_date.as_ref()?;
+    Some(format!(
+        "partial_payment_planned: {amount} reported ({}), the rest on {}",
+        p.source, rest.date
+    ))
+}
+
 fn partial_payment(a: &Analysis, _: &Case<'_>, _: &RuleConfig) -> Option<String> {
     let p = a.paid.as_ref().filter(|p| !p.full)?;
     Some(format!(
@@ -447,16 +476,38 @@ fn broken_promises(a: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<Stri
 }
 
 fn missing_fact(a: &Analysis, _: &Case<'_>, cfg: &RuleConfig) -> Option<String> {
-    draft::plan(a, cfg, false)
+    draft::plan(a, cfg)
         .err()
         .map(|why| format!("missing_fact: {why}"))
 }
 
+fn conflicting_facts(a: &Analysis, _: &Case<'_>, _: &RuleConfig) -> Option<String> {
+    if let Some(PoFinding::Several(pos)) = &a.po {
+        return Some(format!(
+            "conflicting_facts: several POs named ({}) and none said to be the one to use",
+            pos.join(", ")
+        ));
+    }
+    if a.conflicts.is_empty() {
+        return None;
+    }
+    let dated = a.promise.as_ref().is_some_and(|p| p.date.is_some()) || a.approval.is_some();
+    let needs_date = a.has(Label::PaymentScheduled) || a.has(Label::ApprovalPending);
+    (needs_date && !dated).then(|| format!("conflicting_facts: {}", a.conflicts.join("; ")))
+}
+
 fn po_mismatch(a: &Analysis, _: &Case<'_>, _: &RuleConfig) -> Option<String> {
     let what = match a.po.as_ref()? {
+        PoFinding::New {
+            po,
+            change_order: true,
+            ..
+        } => format!("new PO {po} given for a change order"),
         PoFinding::New { po, .. } => format!("new PO {po} given"),
-        PoFinding::Exhausted => "PO balance exhausted".to_string(),
+        PoFinding::Exhausted { po: Some((po, _)) } => format!("PO {po} does not cover the invoice"),
+        PoFinding::Exhausted { po: None } => "PO balance exhausted".to_string(),
         PoFinding::Missing => "no valid PO given".to_string(),
+        PoFinding::Several(pos) => format!("several POs named: {}", pos.join(", ")),
     };
     Some(format!("po_mismatch: {what}"))
 }

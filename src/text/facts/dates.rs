@@ -325,7 +325,8 @@ pub(super) fn weekdays(ctx: &mut Ctx<'_>) {
         .filter(|(_, c)| c.kind == FactKind::Date)
         .map(|(i, c)| (c.start, i))
         .collect();
-    let mut merges: Vec<(usize, usize)> = Vec::new();
+    let mut merges: Vec<(usize, usize, Weekday)> = Vec::new();
+    let mut bare_days: Vec<(usize, usize, NaiveDate, Weekday)> = Vec::new();
     let mut found: Vec<(usize, usize, Rel)> = Vec::new();
     scan(&RE_WEEKDAY, text, |c| {
         let (s, e) = span(c)?;
@@ -376,21 +377,99 @@ pub(super) fn weekdays(ctx: &mut Ctx<'_>) {
             .get(&p)
             .or_else(|| after_article.and_then(|q| date_starts.get(&q)))
         {
-            merges.push((i, start));
+            merges.push((i, start, wd));
+            return Some(());
+        }
+        // "viernes 14", "Friday 14": a weekday and a bare day of the month.
+        if let Some(m) = RE_BARE_DAY.captures(rest)
+            && m.name("next").is_none_or(|n| {
+                let n = n.as_str().trim_start();
+                !(n.starts_with([':', '%', '€', '$', '£', '/', '-'])
+                    || n.starts_with('h')
+                    || (n.starts_with(['.', ','])
+                        && n[1..].starts_with(|c: char| c.is_ascii_digit()))
+                    || n.starts_with(|c: char| c.is_ascii_digit()))
+            })
+            && let Some(day) = m.name("d").and_then(|d| d.as_str().parse::<u32>().ok())
+            && let Some(r) = ctx.reference
+        {
+            let date = (0..=12).find_map(|k| {
+                let first = first_of_month(r, k)?;
+                NaiveDate::from_ymd_opt(first.year(), first.month(), day).filter(|d| *d >= r)
+            });
+            let end = p + m.get(0).map_or(0, |g| g.end());
+            if let Some(d) = date {
+                bare_days.push((start, end, d, wd));
+            }
             return Some(());
         }
         found.push((start, e, rel?));
         Some(())
     });
-    for (i, s) in merges {
+    let reference = ctx.reference;
+    for (i, s, wd) in merges {
         if let Some(c) = ctx.out.get_mut(i) {
             c.start = c.start.min(s);
+            check_weekday(text, c, wd, reference);
         }
     }
     for (s, e, rel) in found {
         ctx.push_relative(s, e, rel);
     }
+    for (s, e, d, wd) in bare_days {
+        ctx.push_date(Tier::RelativeDate, s, e, Some(d));
+        if d.weekday() != wd
+            && let Some(c) = ctx.out.last_mut()
+        {
+            c.note = Some(FactNote::WeekdayConflict);
+        }
+    }
 }
+
+/// Holds the weekday written before a date against the date. When they
+/// disagree, a day and month written without a year move to the year next
+/// to it where the weekday fits, if exactly one does and it lies within
+/// half a year of the reference; anything else is a
+/// [`FactNote::WeekdayConflict`].
+fn check_weekday(text: &str, c: &mut Candidate, wd: Weekday, reference: Option<NaiveDate>) {
+    let Some(date) = c
+        .value
+        .as_deref()
+        .and_then(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+    else {
+        return;
+    };
+    if date.weekday() == wd {
+        return;
+    }
+    let written = text.get(c.start..c.end).unwrap_or("");
+    let has_year = written.chars().filter(char::is_ascii_digit).count() >= 4
+        && RE_FOUR_DIGITS.is_match(written);
+    if !has_year && RE_MONTH_WORD.is_match(written) {
+        let fits: Vec<NaiveDate> = [-1, 1]
+            .iter()
+            .filter_map(|k| date.with_year(date.year() + k))
+            .filter(|d| d.weekday() == wd)
+            // Only a year that keeps the date within half a year of the
+            // reply: a payment a year and a day away is a slip, not a plan.
+            .filter(|d| reference.is_none_or(|r| (*d - r).num_days().abs() <= 183))
+            .collect();
+        if let [d] = fits.as_slice() {
+            c.value = Some(iso(*d));
+            return;
+        }
+    }
+    c.note = Some(FactNote::WeekdayConflict);
+}
+
+/// A bare day of the month right after a weekday ("viernes 14"), not a
+/// time, an amount or a date written out.
+static RE_BARE_DAY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?P<d>[12]\d|3[01]|[1-9])(?:st|nd|rd|th)?\b(?P<next>\s*\S{0,2})"));
+
+static RE_FOUR_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"\d{4}"));
+static RE_MONTH_WORD: LazyLock<Regex> =
+    LazyLock::new(|| re(&format!(r"(?i)\b(?:{})\b", *MONTH_ALT)));
 
 /// "today", "tomorrow", "end of the month", "next week", "in 10 days", …
 pub(super) fn relative_phrases(ctx: &mut Ctx<'_>) {

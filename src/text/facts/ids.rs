@@ -34,6 +34,29 @@ pub(super) fn identifiers(ctx: &mut Ctx<'_>) {
             Some(())
         });
     }
+    scan(&RE_PO_IS, text, |c| {
+        let (s, e) = span(c)?;
+        let tok = group(c, "tok")?;
+        let digits = tok.chars().filter(char::is_ascii_digit).count();
+        let letters = tok.chars().any(|ch| ch.is_ascii_alphabetic());
+        if !start_ok(text, s)
+            || !end_ok(text, e)
+            || !is_identifier(tok)
+            || !(digits >= 4 || (letters && digits >= 2))
+            || RE_NOT_A_DAY.is_match(&text[e..])
+            || RE_IN_UNIT_WORD.is_match(&text[e..])
+        {
+            return None;
+        }
+        ctx.push(
+            Tier::Identifier,
+            FactKind::PoNumber,
+            s,
+            e,
+            Some(tok.to_string()),
+        );
+        Some(())
+    });
     scan(&RE_PREFIXED_ID, text, |c| {
         let (s, e) = span(c)?;
         if !start_ok(text, s) || !end_ok(text, e) {

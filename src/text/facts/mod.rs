@@ -78,10 +78,10 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, Weekday};
 use regex::{Captures, Regex};
 
-use crate::domain::Facts;
 use crate::domain::money::{self, Money};
 /// Fact kinds and found facts are domain types; re-exported where they are found.
 pub use crate::domain::{FactKind, FoundFact};
+use crate::domain::{FactNote, Facts};
 
 mod amounts;
 mod dates;
@@ -533,6 +533,13 @@ static RE_PO: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i){ID_REVERSE}(?P<label>{labels}){ID_SEP}{ID_TOKEN}"
     ))
 });
+/// "the active PO is 4500120417": a PO label, a verb, then the number.
+static RE_PO_IS: LazyLock<Regex> = LazyLock::new(|| {
+    let labels = PO_LABELS.join("|");
+    re(&format!(
+        r"(?i)(?P<label>{labels})(?P<sep>\s+(?:(?:number|nummer|num[ée]ro|n[úu]mero)\s+)?(?:is|was|should\s+be|must\s+be|will\s+be|ist|lautet|wäre|est|sera|es|será|is\s+nu|wordt|é|será|era)\s+(?:now\s+|still\s+|nun\s+|jetzt\s+|désormais\s+|ahora\s+|agora\s+|nu\s+)?){ID_TOKEN}"
+    ))
+});
 static RE_PREFIXED_ID: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(?P<tok>(?P<p>po|inv)[-_]?\d(?:[A-Za-z0-9/_\-]*[A-Za-z0-9])?)"));
 static RE_ID_MORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -600,6 +607,7 @@ struct Candidate {
     value: Option<String>,
     start: usize,
     end: usize,
+    note: Option<FactNote>,
 }
 
 /// A relative date before it is resolved against the reference.
@@ -617,6 +625,20 @@ enum Rel {
     InDays(u64),
     InBusinessDays(u32),
     InMonths(u32),
+}
+
+impl Rel {
+    /// True for a week, a month or a duration: no day the client named.
+    fn approximate(self) -> bool {
+        matches!(
+            self,
+            Rel::NextWeek
+                | Rel::StartOfMonth(_)
+                | Rel::InDays(_)
+                | Rel::InBusinessDays(_)
+                | Rel::InMonths(_)
+        )
+    }
 }
 
 /// State of one [`find_facts`] call.
@@ -643,6 +665,7 @@ impl Ctx<'_> {
             value,
             start,
             end,
+            note: None,
         });
     }
 
@@ -653,6 +676,11 @@ impl Ctx<'_> {
     fn push_relative(&mut self, start: usize, end: usize, rel: Rel) {
         let date = self.reference.and_then(|r| resolve(r, rel));
         self.push_date(Tier::RelativeDate, start, end, date);
+        if rel.approximate()
+            && let Some(c) = self.out.last_mut()
+        {
+            c.note = Some(FactNote::Approximate);
+        }
     }
 
     /// Whether ambiguous `a/b/yyyy` dates are month first, decided once.
@@ -862,6 +890,7 @@ fn to_char_offsets(text: &str, kept: Vec<Candidate>) -> Vec<FoundFact> {
                 value: c.value?,
                 start: *chars_before.get(&c.start)?,
                 end: *chars_before.get(&c.end)?,
+                note: c.note,
             })
         })
         .collect()

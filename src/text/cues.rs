@@ -1,4 +1,4 @@
-//! Phrases the rules look for in the client's own words: a payment already
+//! Phrases the client's own words use: a payment already
 //! made, a partial payment, an exhausted PO balance, which PO is the new one,
 //! and requests for an invoice copy, a contact change or bank details.
 //!
@@ -115,6 +115,31 @@ pub(crate) fn po_exhausted(text: &str) -> bool {
     RE_PO_EXHAUSTED.is_match(text)
 }
 
+/// A PO whose quantity (hours, days, units) is below what was invoiced:
+/// "the PO covers 80 hours, the invoice is for 96".
+static RE_PO_QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:po|p\.o\.|purchase\s+order|bestellung|bestellnummer|auftrag|bon\s+de\s+commande|commande|pedido|orden\s+de\s+compra|inkooporder|bestelbon|ordem\s+de\s+compra)\b[^.?!]{0,80}?\b(?:covers?|covering|only\s+(?:has|allows|includes)|allows?|(?:approved|authori[sz]ed|raised|issued|valid)\s+for|is\s+for|was\s+for|deckt|umfasst|lautet\s+auf|über|couvre|prévoit|porte\s+sur|cubre|contempla|es\s+por|dekt|omvat|is\s+voor|cobre|contempla|prevê|é\s+de)\b[^.?!]{0,30}?\d+(?:[.,]\d+)?\s*(?:hours?|hrs?|h\b|days?|units?|licen[cs]es?|seats?|stunden|std\.?|tage|personentage|heures|jours|horas|días|dias|uren|dagen|eenheden|unidades)",
+    )
+});
+
+/// True when `text` says the PO's quantity is below what was invoiced.
+pub(crate) fn po_quantity(text: &str) -> bool {
+    RE_PO_QUANTITY.is_match(text)
+}
+
+/// A change order (variation, amendment) spoken of.
+static RE_CHANGE_ORDER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:change\s+(?:order|request)|variation(?:\s+order)?|contract\s+amendment|änderungs(?:auftrag|antrag|vereinbarung)|nachtrag\w*|avenant|ordre\s+de\s+modification|orden\s+de\s+cambio|adenda|wijzigingsopdracht|meerwerk\w*|ordem\s+de\s+(?:alteração|mudança)|aditivo)\b",
+    )
+});
+
+/// True when `text` speaks of a change order.
+pub(crate) fn mentions_change_order(text: &str) -> bool {
+    RE_CHANGE_ORDER.is_match(text)
+}
+
 /// Words before a PO number that make it the one to use.
 static RE_PO_NEW_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -193,9 +218,17 @@ static RE_BANK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// True when `text` asks about our bank details.
+/// Words that make a mention of bank details a request: a question, or a
+/// verb asking us to send, confirm or change them.
+static RE_BANK_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\?|\b(?:confirm|send|provide|share|let\s+(?:me|us)\s+(?:know|have)|what\s+(?:is|are)|need|require|verify|update|forward|advise|bestätigen|senden|schicken|mitteilen|nennen|benötigen|brauchen|confirmer|envoyer|communiquer|transmettre|indiquer|besoin|confirmar|enviar|indicar|facilitar|necesitamos|bevestigen|sturen|doorgeven|toesturen|nodig|informar|enviar|precisamos|indicar)\b)",
+    )
+});
+
+/// True when `text` asks about our bank details (names them and asks).
 pub(crate) fn asks_bank_details(text: &str) -> bool {
-    RE_BANK.is_match(text)
+    RE_BANK.is_match(text) && RE_BANK_ASK.is_match(text)
 }
 
 static RE_EMAIL: LazyLock<Regex> =
@@ -410,12 +443,15 @@ mod tests {
             &*RE_NEGATION,
             &*RE_PARTIAL,
             &*RE_PO_EXHAUSTED,
+            &*RE_PO_QUANTITY,
+            &*RE_CHANGE_ORDER,
             &*RE_PO_NEW_BEFORE,
             &*RE_PO_OLD,
             &*RE_INVOICE_COPY,
             &*RE_CONTACT_STRONG,
             &*RE_CONTACT_WEAK,
             &*RE_BANK,
+            &*RE_BANK_ASK,
             &*RE_EMAIL,
         ] {
             assert!(!r.as_str().is_empty());
@@ -471,6 +507,13 @@ mod tests {
         let new = t.find("4500019").expect("po");
         assert_eq!(po_hint(t, old, old + 7), PoHint::Old);
         assert_eq!(po_hint(t, new, new + 7), PoHint::New);
+        assert!(po_quantity(
+            "The PO covers 80 hours, but the invoice is for 96."
+        ));
+        assert!(!po_quantity("Please quote PO 4500012 on the invoice."));
+        assert!(mentions_change_order(
+            "PO 77-A-0193 was raised for the change order."
+        ));
     }
 
     #[test]
