@@ -656,3 +656,76 @@ fn a_scope_dispute_gets_no_draft_even_with_a_promise() {
     assert!(d.escalation.is_some());
     assert!(d.promise.is_some(), "the promise is still tracked");
 }
+
+/// No draft asks for what the reply gave: a promise date, a PO, an
+/// approval date (`shared/spec/facts.md`, "When a draft is right" 6).
+#[test]
+fn no_draft_asks_for_a_fact_the_reply_contains() {
+    use ar_triage::domain::{Reply, Role};
+    let mut checked = 0;
+    for (name, w) in cases() {
+        let roles = ar_triage::text::prepare(Reply::of_message("r-1", &w.message)).roles;
+        let Some(draft) = w.decide().draft else {
+            continue;
+        };
+        let uses = |t: &str| draft.templates.iter().any(|x| x == t);
+        if roles.first(Role::PromiseDate).is_some() {
+            checked += 1;
+            assert!(
+                !uses("payment_ask_date") && !uses("payment_ask_both"),
+                "{name}: asks for the date the reply gave\n{}",
+                draft.body
+            );
+        }
+        if roles.first(Role::NewPo).is_some() {
+            checked += 1;
+            assert!(
+                !uses("po_missing"),
+                "{name}: asks for the PO the reply gave\n{}",
+                draft.body
+            );
+        }
+        if roles.first(Role::ApprovalDate).is_some() {
+            checked += 1;
+            assert!(
+                !uses("approval_pending"),
+                "{name}: asks for the approval date the reply gave\n{}",
+                draft.body
+            );
+        }
+    }
+    assert!(
+        checked >= 5,
+        "the table has replies that give facts ({checked})"
+    );
+}
+
+#[test]
+fn partial_payments_and_po_cases_get_their_own_templates() {
+    let sections = |name: &str| {
+        let (_, d) = draft_of(name);
+        d.templates[2..d.templates.len() - 1].to_vec()
+    };
+    assert_eq!(
+        sections("half now, the rest at month end"),
+        ["payment_partial_planned"]
+    );
+    assert_eq!(
+        sections("a part now, nothing said of the rest"),
+        ["payment_partial_ask_rest"]
+    );
+    assert_eq!(
+        sections("a part paid, the rest dated"),
+        ["payment_partial_reported"]
+    );
+    assert_eq!(sections("new PO for the change order"), ["po_change_order"]);
+    let (_, d) = draft_of("half now, the rest at month end");
+    assert!(d.body.contains("USD 4,200.00"), "{}", d.body);
+    assert!(
+        d.body.contains("30 November 2026"),
+        "the rest at month end:\n{}",
+        d.body
+    );
+    let (_, d) = draft_of("new PO for the change order");
+    assert!(d.body.contains("4500019"), "{}", d.body);
+}

@@ -660,4 +660,77 @@ mod tests {
             key(Role::PromiseAmount, "2100 GBP")
         );
     }
+
+    fn case(body: &str, gold_date: &str) -> FactCase {
+        let line = serde_json::json!({
+            "id": "c1",
+            "date": "Wed, 10 Sep 2025 09:00:00 +0100",
+            "from": "Ann Lee <ann@client.example>",
+            "subject": "RE: Invoice INV-2207",
+            "body": body,
+            "labels": ["payment_scheduled"],
+            "ledger": {
+                "client": {"id": "c", "name": "Client Ltd", "domains": ["client.example"],
+                           "contacts": ["ann@client.example"], "partner": "P", "partner_email": "p@us.example",
+                           "language": "en-GB"},
+                "invoices": [{"number": "INV-2207", "issue_date": "2025-07-15", "due_date": "2025-08-14",
+                              "amount": "6240.00", "currency": "GBP", "po_number": null}]
+            },
+            "facts": {"promise_date": [gold_date]}
+        });
+        serde_json::from_value(line).expect("a valid case")
+    }
+
+    fn prediction() -> Prediction {
+        Prediction {
+            id: "c1".into(),
+            labels: vec![Label::PaymentScheduled],
+            scores: Label::ALL
+                .iter()
+                .map(|&l| {
+                    (
+                        l,
+                        if l == Label::PaymentScheduled {
+                            0.95
+                        } else {
+                            0.02
+                        },
+                    )
+                })
+                .collect(),
+            evidence: BTreeMap::new(),
+            facts: Default::default(),
+            model: "test".into(),
+        }
+    }
+
+    #[test]
+    fn a_draft_naming_the_clients_date_is_right_and_another_date_is_not() {
+        let body = "Invoice INV-2207 goes out in our payment run on Thursday 18 September.";
+        let right = case(body, "2025-09-18");
+        let wrong = case(body, "2025-09-19");
+        let cases = [right, wrong];
+        let prepared: Vec<PreparedReply> = cases.iter().map(FactCase::prepare).collect();
+        let preds = [prediction(), prediction()];
+        let r = score("t", &cases, &prepared, &preds, &RuleConfig::default()).expect("scores");
+        assert_eq!((r.drafted, r.correct_drafts), (2, 1), "{:#?}", r.failures);
+        let failed = &r.failures[0];
+        assert!(
+            failed
+                .draft
+                .iter()
+                .any(|d| d.contains("does not name the promise date"))
+        );
+        assert!(
+            failed
+                .draft
+                .iter()
+                .any(|d| d.contains("names a date the client did not give"))
+        );
+        let p = &r.roles["promise_date"];
+        assert_eq!(
+            (p.true_positives, p.false_positives, p.false_negatives),
+            (1, 1, 1)
+        );
+    }
 }

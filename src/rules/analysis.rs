@@ -317,7 +317,20 @@ fn paid_report(
     if !labels.contains(&Label::PaymentScheduled) {
         return None;
     }
-    let unit = ps_units.iter().find(|u| signals::says_paid(&u.text))?;
+    // A payment day before the reply's date reads as a report too ("la
+    // pagamos ayer"), whatever the verb.
+    let past_pay = |u: &Sentence| {
+        case.reply.roles.facts.iter().any(|f| {
+            f.role == Role::PromiseDate
+                && u.span.start <= f.span.start
+                && f.span.start < u.span.end
+                && NaiveDate::parse_from_str(&f.value, "%Y-%m-%d")
+                    .is_ok_and(|d| case.reply.reference.is_some_and(|r| d < r))
+        })
+    };
+    let unit = ps_units
+        .iter()
+        .find(|u| signals::says_paid(&u.text) || past_pay(u))?;
     let amount = unit
         .facts
         .iter()

@@ -38,14 +38,14 @@ fn re(pattern: &str) -> Regex {
 /// Where clauses end inside a sentence.
 static RE_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)[;:!?]|,\s|\s[-–—]\s|\s(?:and|but|while|whereas|und|aber|sowie|et|mais|y|pero|mientras|en|maar|e|mas|porém)\s",
+        r"(?i)[;:!?]|\s?\.{3,}\s?|,\s|\s[-–—]\s|\s(?:and|but|while|whereas|und|aber|sowie|et|mais|y|pero|mientras|en|maar|e|mas|porém)\s",
     )
 });
 
 /// Paying: the promise's own words.
 static RE_PAY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:pa(?:y|ys|id|ying|yment|yments|yable)|go(?:es)?\s+out|went\s+out|going\s+out|sepa|bacs|eft|standing\s+orders?|direct\s+debit|card|clear(?:ed|s|ing)?\s+(?:the|it|this|that|your|our|payment)|execut\w*|ausführ\w*|überweisung\w*|lastschrift|dauerauftrag|prélèvement|exécut\w*|ejecut\w*|domiciliaci\w*|uitgevoerd|uitvoer\w*|débito|remit\w*|transfer\w*|wire[ds]?|wiring|ach|run|cheque|check\s+run|release[ds]?|releasing|settle[ds]?|settling|settlement|disburse\w*|process(?:ed|ing)?|schedul\w*|zahl\w*|bezahl\w*|überw\w*|anweis\w*|angewiesen|begleich\w*|beglichen|ausgleich\w*|zahlungslauf|paiement|pai\w*|payer|payé\w*|virement|vir[ée]\w*|régl\w*|règlement|pago|pagar\w*|pagad\w*|pagos|abon\w*|transferencia|cancelar\w*|liquid\w*|betal\w*|overma\w*|overgemaakt|voldoen|voldaan|betaalrun|pagamento|pagar\w*|pago|paga|pagos|transferência|boleto|efetua\w*|quitar\w*)\b",
+        r"(?i)\b(?:pa(?:y|ys|id|ying|yment|yments|yable)|go(?:es)?\s+out|went\s+out|going\s+out|sepa|bacs|eft|standing\s+orders?|direct\s+debit|card|clear(?:ed|s|ing)?\s+(?:the|it|this|that|your|our|payment)|execut\w*|ausführ\w*|überweisung\w*|lastschrift|dauerauftrag|prélèvement|exécut\w*|ejecut\w*|domiciliaci\w*|uitgevoerd|uitvoer\w*|débito|remit\w*|transfer\w*|wire[ds]?|wiring|ach|run|cheque|check\s+run|release[ds]?|releasing|settle[ds]?|settling|settlement|disburse\w*|process(?:ed|ing)?|schedul\w*|zahl\w*|bezahl\w*|überw\w*|anweis\w*|angewiesen|begleich\w*|beglichen|ausgleich\w*|zahlungslauf|paiement|pai\w*|payer|payé\w*|virement|vir[ée]\w*|régl\w*|règlement|pago|pagar\w*|pagad\w*|pagos|pagam\w*|pagu[eé]\w*|pagará\w*|abon\w*|transferencia|cancelar\w*|liquid\w*|betal\w*|overma\w*|overgemaakt|voldoen|voldaan|betaalrun|pagamento|pagar\w*|pago|paga|pagos|transferência|boleto|efetua\w*|quitar\w*)\b",
     )
 });
 
@@ -66,7 +66,7 @@ static RE_BALANCE: LazyLock<Regex> = LazyLock::new(|| {
 /// Sign-off and the approver's return.
 static RE_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:approv\w*|sign(?:ed|s|ing)?[- ]?off|signature|authori[sz]\w*|board|committee|review(?:ed|s)?|back(?:\s+in\s+the\s+office)?(?:\s+(?:on|from|next))?|return(?:s|ing)?|freigabe\w*|freigeb\w*|freigegeben|genehmig\w*|zurück|vorstand\w*|ausschuss\w*|sitzung|gremium|aufsichtsrat|validation|valid[eé]\w*|approbation|approuv\w*|de\s+retour|revien\w*|comité|conseil|aprobaci[óo]n|aprob\w*|autoriza\w*|de\s+vuelta|regres\w*|vuelve|junta|goedkeur\w*|akkoord|terug|directie|commissie|vergadering|fiattering|aprova\w*|volta|regress\w*|comitê|diretoria|reunião|conselho)\b",
+        r"(?i)\b(?:approv\w*|sign(?:ed|s|ing)?[- ]?off|signature|authori[sz]\w*|board|committee|review(?:ed|s)?|back(?:\s+in\s+the\s+office)?(?:\s+(?:on|from|next))?|return(?:s|ing)?|wieder\s+(?:im\s+(?:haus|büro|office)|da|zurück|erreichbar|verfügbar)|freigabe\w*|freigeb\w*|freigegeben|genehmig\w*|zurück|vorstand\w*|ausschuss\w*|sitzung|gremium|aufsichtsrat|validation|valid[eé]\w*|approbation|approuv\w*|de\s+retour|revien\w*|comité|conseil|aprobaci[óo]n|aprob\w*|autoriza\w*|de\s+vuelta|regres\w*|vuelve|junta|goedkeur\w*|akkoord|terug|directie|commissie|vergadering|fiattering|aprova\w*|volta|regress\w*|comitê|diretoria|reunião|conselho)\b",
     )
 });
 
@@ -123,7 +123,7 @@ static RE_NOT_NOW: LazyLock<Regex> = LazyLock::new(|| {
 /// A field label for an amount in a payment notice ("Payment amount:").
 static RE_AMOUNT_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:payment|paid|net|remittance|transfer|total\s+paid|amount\s+paid|zahl|überweisungs|zahlungs)?\s*(?:amount|betrag|montant(?:\s+(?:du\s+)?(?:règlement|paiement|virement))?|importe(?:\s+(?:del\s+)?pago)?|bedrag|valor(?:\s+(?:do\s+)?pagamento)?|payment)\s*[:=]\s*)$",
+        r"(?i)(?:\b(?:payment|paid|net|remittance|transfer|total\s+paid|amount\s+paid|zahl|überweisungs|zahlungs)?\s*(?:amount|betrag|montant(?:\s+(?:du\s+)?(?:règlement|paiement|virement))?|importe(?:\s+(?:del\s+)?pago)?|bedrag|valor(?:\s+(?:do\s+)?pagamento)?|payment)\s*(?:[:=]|\.{3,})\s*)$",
     )
 });
 
@@ -252,7 +252,8 @@ fn clause(text: &str, start: usize, end: usize) -> (usize, usize) {
         })
     };
     if let Some(&(colon, _)) = breaks.last()
-        && text[colon..].starts_with(':')
+        && (text[colon..].trim_start().starts_with(':')
+            || text[colon..].trim_start().starts_with(".."))
         && blank(from)
     {
         from = breaks.iter().rev().nth(1).map_or(0, |b| b.1);
@@ -381,6 +382,11 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                             && let Some(r) = reference
                         {
                             date = past(date, written, r);
+                        }
+                        // A payment day before the reply, in a clause that
+                        // plans nothing, reports a payment made.
+                        if reference.is_some_and(|r| date < r) && !RE_FUTURE.is_match(clause_text) {
+                            out.paid = true;
                         }
                         // A second payment day in one sentence is an
                         // instalment; after a partial payment, the rest.
