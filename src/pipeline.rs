@@ -460,6 +460,15 @@ impl Pipeline {
             }
             None => 0,
         };
+        // The ledger knows how this client writes dates (`en-GB` reads
+        // 02/04 as 2 April); read the reply again when that differs from
+        // what the sender's mail alone suggested.
+        let reread = client
+            .and_then(|c| c.language.as_deref())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && *l != p.reply.date_locale)
+            .map(|l| text::prepare_with(p.reply.reply.clone(), Some(l)));
+        let reply = reread.as_ref().unwrap_or(&p.reply);
         let link_problem = p.link.reason();
         let case = Case {
             prediction: prediction.as_ref().ok(),
@@ -471,7 +480,7 @@ impl Pipeline {
             invoice_lines: invoice.map(|i| ledger.lines(&i.number)).unwrap_or_default(),
             documents: &documents,
             broken_promises,
-            ..Case::new(&p.parsed, &p.reply, today)
+            ..Case::new(&p.parsed, reply, today)
         };
         let decision = rules::decide(&case, &self.rules);
         // A payment report moves the invoice's open promises on.

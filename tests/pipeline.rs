@@ -812,3 +812,41 @@ async fn hostile_sizes_become_items_with_a_reason() {
     }
     assert!(names(&root.join("new")).is_empty(), "all acknowledged");
 }
+
+/// Numeric dates are read the way the ledger says the client writes them:
+/// `03/12` from a client on record as `en-GB` is 3 December, not March 12.
+#[tokio::test]
+async fn the_ledger_language_decides_how_numeric_dates_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    write_maildir(
+        &root,
+        &[(
+            "1763900101.M1P1.test",
+            eml(
+                "uk@acme.example",
+                "Jo <ap@acme.example>",
+                "Re: INV-2031",
+                "",
+                "We will pay this on 03/12.",
+            ),
+        )],
+    );
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let mut l = ledger();
+    l.clients[0].language = Some("en-GB".to_string());
+    store.import_ledger(&l).await.unwrap();
+    let clf = Classifier::Ready(ClassifierHandle::spawn(FixedScores {
+        scores: [0.02, 0.02, 0.02, 0.95],
+    }));
+    let pipeline = Pipeline::new(store.clone(), clf);
+    let mut source = MaildirSource::open(&root).unwrap();
+    let (_keep, stop) = no_stop();
+    pipeline.run(&mut source, &once(), stop).await.unwrap();
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let item = by_mid(&items, "uk@acme.example");
+    let promise = item.promise.as_ref().expect("a promise");
+    assert_eq!(promise["date"], "2026-12-03", "{promise}");
+}
