@@ -249,7 +249,7 @@ pub fn read_cases(path: &Path) -> Result<Vec<FactCase>, EvalError> {
             continue;
         }
         let case: FactCase = serde_json::from_str(line)
-            .map_err(|e| EvalError::Render(format!("{}:{}: {e}", path.display(), n + 1)))?;
+            .map_err(|e| EvalError::BadCase(format!("{}:{}: {e}", path.display(), n + 1)))?;
         out.push(case);
     }
     Ok(out)
@@ -265,7 +265,7 @@ impl FactCase {
             }
             out.push(
                 l.parse::<Label>()
-                    .map_err(|e| EvalError::Render(format!("{}: {e}", self.id)))?,
+                    .map_err(|e| EvalError::BadCase(format!("{}: {e}", self.id)))?,
             );
         }
         out.sort();
@@ -294,7 +294,7 @@ impl FactCase {
                 issue_date: i.issue_date,
                 due_date: i.due_date,
                 amount: i.amount.parse::<Decimal>().map_err(|e| {
-                    EvalError::Render(format!("{}: amount {:?}: {e}", self.id, i.amount))
+                    EvalError::BadCase(format!("{}: amount {:?}: {e}", self.id, i.amount))
                 })?,
                 currency: i.currency.clone(),
                 po_number: i.po_number.clone(),

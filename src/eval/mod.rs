@@ -121,6 +121,9 @@ pub enum EvalError {
     /// Serialising `report.json` failed.
     #[error("cannot serialise the report: {0}")]
     Json(#[from] serde_json::Error),
+    /// A case of the fact test set is malformed.
+    #[error("bad fact case {0}")]
+    BadCase(String),
     /// Rendering the HTML or a plot failed.
     #[error("cannot render the report: {0}")]
     Render(String),

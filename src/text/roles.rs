@@ -25,9 +25,8 @@ use chrono::{Datelike, Days, NaiveDate};
 use regex::Regex;
 
 use super::cues;
-use crate::domain::{
-    Ask, FactKind, FactNote, FoundFact, Role, RoleFact, RoleFacts, Sentence, Span,
-};
+use super::facts::iso;
+use crate::domain::{Ask, FactKind, FactNote, Role, RoleFact, RoleFacts, Sentence, Span};
 
 /// Compiles one of this module's fixed patterns (a bug, caught by the
 /// tests, if it does not compile).
@@ -618,32 +617,28 @@ fn read_asks(text: &str, asks: &mut Vec<Ask>) {
     }
 }
 
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// The facts of `text` as one sentence at body offset 0 (for tests and
-/// for evidence that matches no prepared sentence).
-pub fn read_roles_of_text(
-    text: &str,
-    reference: Option<NaiveDate>,
-    lang: Option<&str>,
-) -> RoleFacts {
-    let facts: Vec<FoundFact> = super::facts::find_facts(text, reference, lang);
-    let sentence = Sentence {
-        span: Span {
-            start: 0,
-            end: text.chars().count(),
-        },
-        text: text.to_string(),
-        facts,
-    };
-    read_roles(std::slice::from_ref(&sentence), reference)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The role facts of `text` read as one sentence at body offset 0.
+    fn read_roles_of_text(
+        text: &str,
+        reference: Option<NaiveDate>,
+        lang: Option<&str>,
+    ) -> RoleFacts {
+        let facts: Vec<crate::domain::FoundFact> =
+            crate::text::facts::find_facts(text, reference, lang);
+        let sentence = Sentence {
+            span: Span {
+                start: 0,
+                end: text.chars().count(),
+            },
+            text: text.to_string(),
+            facts,
+        };
+        read_roles(std::slice::from_ref(&sentence), reference)
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")

@@ -833,7 +833,7 @@ fn weekday_entry(word: &str) -> Option<(Weekday, bool)> {
         .map(|(_, d, alone)| (*d, *alone))
 }
 
-fn iso(d: NaiveDate) -> String {
+pub(crate) fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
