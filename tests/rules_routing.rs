@@ -270,6 +270,26 @@ fn table() -> Vec<Row> {
         "conflicting_facts",
     ));
     rows.push(row(
+        "two payment days and no word of parts",
+        World::new("We will pay on 1 December or on 8 December.").label(PaymentScheduled, 0.95),
+        Route::Collections,
+        "conflicting_facts",
+    ));
+    rows.push(row(
+        "read as approval pending, but approved and paying",
+        World::new("The invoice was approved yesterday and will be paid on 4 December.")
+            .label(ApprovalPending, 0.95),
+        Route::Collections,
+        "conflicting_facts",
+    ));
+    rows.push(row(
+        "a day named with no word for what it is, and a draft that would ask for one",
+        World::new("It is waiting for Anna's sign-off. She is away until Friday week.")
+            .label(ApprovalPending, 0.95),
+        Route::Collections,
+        "missing_fact",
+    ));
+    rows.push(row(
         "paid in full",
         World::new("Paid today by wire, remittance attached.").label(PaymentScheduled, 0.95),
         Route::Draft,

@@ -149,6 +149,11 @@ pub enum FactNote {
     /// A weekday that disagrees with the day it stands before ("Friday the
     /// 25th" when the 25th is a Thursday): the client's date is unclear.
     WeekdayConflict,
+    /// A numeric date whose day and month could be either way round
+    /// ("09/10/2026"), in a sentence written in another language than the
+    /// one the reply's dates are read by (an English payment notice pasted
+    /// into a Spanish reply, perhaps from a US system): the day is unclear.
+    UnsureOrder,
 }
 
 /// A span of the original body, in CHARACTER offsets (not bytes):
@@ -311,6 +316,11 @@ pub struct RoleFacts {
     /// Dates the client states in a way that contradicts itself, as written
     /// ("Friday the 25th"); a draft must not restate them.
     pub conflicts: Vec<String>,
+    /// Days to come the client names with no word for what they are (no
+    /// payment, arrival or approval cue), as written ("until Friday
+    /// week"): a draft that asks for a date could ask for one of these.
+    #[serde(default)]
+    pub unplaced: Vec<String>,
 }
 
 impl RoleFacts {

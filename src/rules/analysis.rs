@@ -11,7 +11,9 @@ use chrono::NaiveDate;
 use super::money::Money;
 use super::promise::{self, PromiseFinding};
 use super::{Case, RuleConfig, SourcedValue, Tone};
-use crate::domain::{Ask, AttachmentKind, FactKind, Label, Role, RoleFact, Sentence, Span};
+use crate::domain::{
+    Ask, AttachmentKind, FactKind, Label, Role, RoleFact, RoleFacts, Sentence, Span,
+};
 use crate::text::cues as signals;
 use crate::text::facts::find_facts;
 use crate::text::roles;
@@ -98,6 +100,10 @@ pub(crate) struct Analysis {
     pub po: Option<PoFinding>,
     /// Dates the client stated in a way that contradicts itself.
     pub conflicts: Vec<String>,
+    /// Several days the approval is expected, none said to be the one.
+    pub approval_unclear: bool,
+    /// Days to come the reply names with no word for what they are.
+    pub unplaced_days: Vec<String>,
     /// Requests made.
     pub requests: Requests,
     /// Tone tier: 0 friendly, 1 firm, 2 formal, more: the collector.
@@ -198,6 +204,7 @@ pub(crate) fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
         case,
         &labels,
         units_of(Label::PaymentScheduled),
+        sentences,
         invoice_money.as_ref(),
     );
     let roles = &case.reply.roles;
@@ -220,11 +227,27 @@ pub(crate) fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
         }
         _ => None,
     };
-    let approval =
+    // Two different days the approval is expected ("on leave until the
+    // 5th", "closing the year on the 30th"): a person reads which.
+    let approval_days: std::collections::BTreeSet<&str> = roles
+        .values(Role::ApprovalDate)
+        .into_iter()
+        .filter(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok_and(|d| d >= floor))
+        .collect();
+    let mut conflicts = conflicts(roles);
+    let approval_unclear = approval_days.len() > 1;
+    let approval = if approval_unclear {
+        conflicts.push(format!(
+            "approval expected on {}",
+            approval_days.into_iter().collect::<Vec<_>>().join(" or ")
+        ));
+        None
+    } else {
         promise::role_date(roles, Role::ApprovalDate, floor).map(|(date, f)| DatedFact {
             date,
             source: promise::role_source(f),
-        });
+        })
+    };
     let balance_date =
         promise::role_date(roles, Role::BalanceDate, floor).map(|(date, f)| DatedFact {
             date,
@@ -250,12 +273,33 @@ pub(crate) fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
         approval,
         balance_date,
         po,
-        conflicts: roles.conflicts.clone(),
+        conflicts,
+        approval_unclear,
+        unplaced_days: roles.unplaced.clone(),
         requests,
         tone_tier: base + case.broken_promises,
         days_past_due,
         partner: partner(case),
     }
+}
+
+/// The reply's self-contradicting dates, and the promise or approval
+/// dates it gives only unsurely (no confident one of the same role):
+/// either means a person reads the date, never a draft that guesses.
+fn conflicts(roles: &RoleFacts) -> Vec<String> {
+    let mut out = roles.conflicts.clone();
+    for role in [Role::PromiseDate, Role::ApprovalDate] {
+        if roles.values(role).is_empty() {
+            out.extend(
+                roles
+                    .facts
+                    .iter()
+                    .filter(|f| f.role == role)
+                    .map(|f| format!("{} unsure ({})", f.value, role.as_str())),
+            );
+        }
+    }
+    out
 }
 
 /// A payment reported as made: a readable remittance naming the invoice
@@ -265,6 +309,7 @@ fn paid_report(
     case: &Case<'_>,
     labels: &[Label],
     ps_units: &[Sentence],
+    all: &[Sentence],
     invoice_money: Option<&Money>,
 ) -> Option<PaidReport> {
     let inv = case.invoice?;
@@ -328,8 +373,11 @@ fn paid_report(
                     .is_ok_and(|d| case.reply.reference.is_some_and(|r| d < r))
         })
     };
+    // The model's evidence first; then any sentence of the client's (a
+    // remittance's "Zahlungsdatum: 15.07.2026" is rarely the evidence).
     let unit = ps_units
         .iter()
+        .chain(all)
         .find(|u| signals::says_paid(&u.text) || past_pay(u))?;
     let amount = unit
         .facts

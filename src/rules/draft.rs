@@ -269,6 +269,23 @@ pub(crate) fn plan(a: &Analysis, cfg: &RuleConfig) -> Result<Vec<Section>, Strin
             }
         }
     }
+    // A section that asks for a day, in a reply that names a day to come
+    // with no word for what it is: the day asked for may be that one.
+    let asks_day = out.iter().any(|s| {
+        matches!(
+            s,
+            Section::ApprovalPending
+                | Section::PaymentAskDate
+                | Section::PaymentAskBoth
+                | Section::PaymentPartialAskRest
+        )
+    });
+    if asks_day && !a.unplaced_days.is_empty() {
+        return Err(format!(
+            "the reply names {} without saying what it is; the draft would ask for a day",
+            a.unplaced_days.join(", ")
+        ));
+    }
     if a.requests.invoice_copy {
         out.push(Section::InvoiceCopy);
     }

@@ -97,7 +97,10 @@ pub(crate) fn role_source(f: &RoleFact) -> String {
     format!("reply:body chars {}..{}", f.span.start, f.span.end)
 }
 
-/// The first date of `role` on or after `floor`, with its fact.
+/// The date of `role` on or after `floor` read with the most confidence
+/// (the first of those), with its fact; only facts read with confidence
+/// ([`RoleFacts::CONFIDENT`]) count. "Away through Monday 11/16, back
+/// Tuesday 11/17": the day named by the cue itself wins.
 pub(crate) fn role_date(
     roles: &RoleFacts,
     role: Role,
@@ -106,12 +109,18 @@ pub(crate) fn role_date(
     roles
         .facts
         .iter()
-        .filter(|f| f.role == role)
+        .filter(|f| f.role == role && f.confidence >= RoleFacts::CONFIDENT)
         .filter_map(|f| {
             let d = NaiveDate::parse_from_str(&f.value, "%Y-%m-%d").ok()?;
             (d >= floor).then_some((d, f))
         })
-        .next()
+        .fold(
+            None,
+            |best: Option<(NaiveDate, &RoleFact)>, (d, f)| match best {
+                Some((_, b)) if b.confidence >= f.confidence => best,
+                _ => Some((d, f)),
+            },
+        )
 }
 
 /// Reads a promise from the reply's role facts: the promise date (else

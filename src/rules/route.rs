@@ -9,7 +9,7 @@ use super::analysis::{Analysis, PoFinding, analyse};
 use super::draft::{self, Section};
 use super::escalation;
 use super::{Case, ContactUpdate, Decision, Route, RuleConfig};
-use crate::domain::{InvoiceStatus, Label, Money};
+use crate::domain::{InvoiceStatus, Label, Money, Role};
 
 /// One routing rule: a name (stored with every decision), its route, and a
 /// predicate over the analysed case that gives the reason when it holds.
@@ -155,7 +155,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "conflicting_facts",
         route: Route::Collections,
-        when: "the client states a date that contradicts itself (a weekday that is not that day's) and names no clear one, or names several POs without saying which to use",
+        when: "the client states a date that contradicts itself (a weekday that is not that day's, a day/month order that could go either way, two payment days and no word of parts) or only unsurely, and names no clear one; names several POs without saying which to use; or is read as approval_pending while it says the approval is given and names a payment day",
         drafts: "—",
         prepares_draft: false,
         check: conflicting_facts,
@@ -481,7 +481,27 @@ fn missing_fact(a: &Analysis, _: &Case<'_>, cfg: &RuleConfig) -> Option<String> 
         .map(|why| format!("missing_fact: {why}"))
 }
 
-fn conflicting_facts(a: &Analysis, _: &Case<'_>, _: &RuleConfig) -> Option<String> {
+fn conflicting_facts(a: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<String> {
+    // The model reads an approval still pending, the reply says it was
+    // given and names the payment day: one of them is wrong, and a draft
+    // asking about the approval would ask what the client answered.
+    let sentences = &case.reply.sentences;
+    if a.has(Label::ApprovalPending)
+        && a.approval.is_none()
+        && let Some(given) = sentences
+            .iter()
+            .position(|s| crate::text::roles::approval_given(&s.text))
+        && (!case.reply.roles.values(Role::PromiseDate).is_empty()
+            || sentences[given..]
+                .iter()
+                .any(|s| crate::text::roles::speaks_of_payment(&s.text)))
+    {
+        return Some(
+            "conflicting_facts: read as approval_pending, but the reply says it is approved and \
+             speaks of the payment"
+                .to_string(),
+        );
+    }
     if let Some(PoFinding::Several(pos)) = &a.po {
         return Some(format!(
             "conflicting_facts: several POs named ({}) and none said to be the one to use",
@@ -490,6 +510,9 @@ fn conflicting_facts(a: &Analysis, _: &Case<'_>, _: &RuleConfig) -> Option<Strin
     }
     if a.conflicts.is_empty() {
         return None;
+    }
+    if a.approval_unclear && a.has(Label::ApprovalPending) {
+        return Some(format!("conflicting_facts: {}", a.conflicts.join("; ")));
     }
     let dated = a.promise.as_ref().is_some_and(|p| p.date.is_some()) || a.approval.is_some();
     let needs_date = a.has(Label::PaymentScheduled) || a.has(Label::ApprovalPending);

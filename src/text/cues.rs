@@ -45,7 +45,7 @@ static RE_PAID: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)\b(?:hemos|he)\s+(?:pagado|abonado|transferido|realizado\s+(?:el\s+pago|la\s+transferencia))\b",
         r"(?i)\b(?:fue|fueron)\s+pagad[ao]s?\b",
         // Dutch
-        r"(?i)\b(?:is|zijn|werd|werden)\s+(?:(?:vandaag|gisteren|al|reeds)\s+){0,2}(?:betaald|overgemaakt|voldaan)\b",
+        r"(?i)\b(?:is|zijn|werd|werden)\s+(?:\S+\s+){0,5}(?:betaald|overgemaakt|voldaan)\b",
         r"(?i)\bhebben\s+(?:\S+\s+){0,5}(?:betaald|overgemaakt|voldaan)\b",
         // Portuguese
         r"(?i)\b(?:foi|foram)\s+(?:paga|pagas|pago|pagos|liquidad[ao]s?|transferid[ao]s?)\b",
@@ -94,7 +94,7 @@ pub(crate) fn says_paid(text: &str) -> bool {
 /// Words that make a payment partial when no amount says so.
 static RE_PARTIAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:half|part\s+of|in\s+part|partial|partially|portion|instal?l?ments?|undisputed|remainder|the\s+rest|first\s+payment|teilzahlung|hälfte|(?:den|der|dem|de)\s+rest|restbetrag|partiel(?:le)?|moitié|le\s+reste|acompte|parcial|mitad|el\s+resto|gedeeltelijk|helft|deelbetaling|metade|restante)\b",
+        r"(?i)\b(?:half|part\s+of|in\s+part|partial|partially|portion|instal?l?ments?|undisputed|remainder|the\s+rest|first\s+payment|teilzahlung|hälfte|(?:den|der|dem|de)\s+rest|restbetrag|partiel(?:le)?|moitié|le\s+reste|acompte|parcial|mitad|el\s+resto|gedeeltelijk|helft|deelbetaling|termijnen|raten|ratenzahlung|tranches?|mensualités|cuotas|plazos|parcelas|prestações|metade|restante)\b",
     )
 });
 
@@ -143,14 +143,14 @@ pub(crate) fn mentions_change_order(text: &str) -> bool {
 /// Words before a PO number that make it the one to use.
 static RE_PO_NEW_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:new|use|using|reissue|re-issue|against|correct|valid|updated|replacement|quote|neue[nrs]?|gültige[nrs]?|nouveau|nouvelle|valide|nuevo|nueva|válid[ao]|nieuwe?|geldige?|nov[ao]|válid[ao])\b",
+        r"(?i)\b(?:new|use|using|reissue|re-issue|against|referencing|correct|valid|updated|replacement|follow-?on|successor|separate|own|distinct|quote|neue[nrs]?|gültige[nrs]?|folgebestellung|nachfolgebestellung|nouveau|nouvelle|valide|distinct|nuevo|nueva|válid[ao]|nieuwe?|geldige?|vervolg\w*|nov[ao]|válid[ao]|adicional)\b",
     )
 });
 
 /// Words after (or before) a PO number that make it the old one.
 static RE_PO_OLD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:closed|expired|invalid|wrong|old|incorrect|exhausted|cancel+ed|geschlossen|abgelaufen|ungültig|falsch|alte[nrs]?|clôturée?|expirée?|invalide|ancien(?:ne)?|cerrad[ao]|vencid[ao]|incorrect[ao]|antigu[ao]|gesloten|verlopen|ongeldig|oude?|encerrad[ao]|expirad[ao]|inválid[ao]|antig[ao])\b",
+        r"(?i)\b(?:closed|expired|invalid|wrong|old|incorrect|exhausted|consumed|used\s+up|fully\s+(?:used|invoiced|drawn)|no\s+longer\s+(?:valid|open|active)|cancel+ed|geschlossen|abgeschlossen|ausgeschöpft|aufgebraucht|épuisée?|agotad[ao]|esgotad[ao]|uitgeput|afgesloten|opgebruikt|soldée?|sold[ée]s?|abgelaufen|ungültig|falsch|alte[nrs]?|clôturée?|expirée?|invalide|ancien(?:ne)?|cerrad[ao]|vencid[ao]|incorrect[ao]|antigu[ao]|gesloten|verlopen|ongeldig|oude?|encerrad[ao]|expirad[ao]|inválid[ao]|antig[ao])\b",
     )
 });
 

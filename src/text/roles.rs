@@ -44,7 +44,7 @@ static RE_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
 /// Paying: the promise's own words.
 static RE_PAY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:pa(?:y|ys|id|ying|yment|yments|yable)|go(?:es)?\s+out|went\s+out|going\s+out|sepa|bacs|eft|standing\s+orders?|direct\s+debit|card|clear(?:ed|s|ing)?\s+(?:the|it|this|that|your|our|payment)|execut\w*|ausführ\w*|überweisung\w*|lastschrift|dauerauftrag|prélèvement|exécut\w*|ejecut\w*|domiciliaci\w*|uitgevoerd|uitvoer\w*|débito|remit\w*|transfer\w*|wire[ds]?|wiring|ach|run|cheque|check\s+run|release[ds]?|releasing|settle[ds]?|settling|settlement|disburse\w*|process(?:ed|ing)?|schedul\w*|zahl\w*|bezahl\w*|überw\w*|anweis\w*|angewiesen|begleich\w*|beglichen|ausgleich\w*|zahlungslauf|paiement|pai\w*|payer|payé\w*|virement|vir[ée]\w*|régl\w*|règlement|pago|pagar\w*|pagad\w*|pagos|pagam\w*|pagu[eé]\w*|pagará\w*|abon\w*|transferencia|cancelar\w*|liquid\w*|betal\w*|overma\w*|overgemaakt|voldoen|voldaan|betaalrun|pagamento|pagar\w*|pago|paga|pagos|transferência|boleto|efetua\w*|quitar\w*)\b",
+        r"(?i)\b(?:pa(?:y|ys|id|ying|yment|yments|yable)|go(?:es)?\s+out|went\s+out|going\s+out|sepa|bacs|eft|standing\s+orders?|direct\s+debit|card|clear(?:ed|s|ing)?\s+(?:the|it|this|that|your|our|payment)|execut\w*|ausführ\w*|überweisung\w*|lastschrift|dauerauftrag|prélèvement|exécut\w*|ejecut\w*|domiciliaci\w*|uitgevoerd|uitvoer\w*|débito|remit\w*|transfer\w*|wire[ds]?|wiring|ach|run|cheque|check\s+run|release[ds]?|releasing|settle[ds]?|settling|settlement|disburse\w*|process(?:ed|ing)?|schedul\w*|zahl\w*|bezahl\w*|überw\w*|anweis\w*|angewiesen|begleich\w*|beglichen|ausgleich\w*|zahlungslauf|paiement|pai\w*|payer|payé\w*|pay(?:ons|ez|erons|era|eront|ent)|virement|vir[ée]\w*|régl\w*|règlement|pago|pagar\w*|pagad\w*|pagos|pagam\w*|pagu[eé]\w*|pagará\w*|abon\w*|transferencia|cancelar\w*|liquid\w*|betal\w*|betaal\w*|check\s*#|mailed|overma\w*|overgemaakt|voldoen|voldaan|betaalrun|pagamento|pagar\w*|pago|paga|pagos|transferência|boleto|efetua\w*|quitar\w*|confirming)\b",
     )
 });
 
@@ -65,7 +65,7 @@ static RE_BALANCE: LazyLock<Regex> = LazyLock::new(|| {
 /// Sign-off and the approver's return.
 static RE_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:approv\w*|sign(?:ed|s|ing)?[- ]?off|signature|authori[sz]\w*|board|committee|review(?:ed|s)?|back(?:\s+in\s+the\s+office)?(?:\s+(?:on|from|next))?|return(?:s|ing)?|wieder\s+(?:im\s+(?:haus|büro|office)|da|zurück|erreichbar|verfügbar)|freigabe\w*|freigeb\w*|freigegeben|genehmig\w*|zurück|vorstand\w*|ausschuss\w*|sitzung|gremium|aufsichtsrat|validation|valid[eé]\w*|approbation|approuv\w*|de\s+retour|revien\w*|comité|conseil|aprobaci[óo]n|aprob\w*|autoriza\w*|de\s+vuelta|regres\w*|vuelve|junta|goedkeur\w*|akkoord|terug|directie|commissie|vergadering|fiattering|aprova\w*|volta|regress\w*|comitê|diretoria|reunião|conselho)\b",
+        r"(?i)\b(?:approv\w*|sign(?:ed|s|ing)?[- ]?off|signature|authori[sz]\w*|board|committee|review(?:ed|s)?|back(?:\s+in\s+the\s+office)?(?:\s+(?:on|from|next))?|return(?:s|ing)?|wieder\s+(?:im\s+(?:haus|büro|office)|da|zurück|erreichbar|verfügbar)|freigabe\w*|freigeb\w*|freigegeben|genehmig\w*|zurück|vorstand\w*|ausschuss\w*|sitzung|gremium|aufsichtsrat|validation|valid[eé]\w*|approbation|approuv\w*|de\s+retour|revien\w*|comité|conseil|aprobaci[óo]n|aprob\w*|autoriza\w*|de\s+vuelta|regres\w*|vuelve|junta|goedkeur\w*|akkoord|terug|directie|commissie|vergadering|fiattering|aprova\w*|volta|regress\w*|comitê|diretoria|reunião|conselho|meet(?:s|ing)?|sits|convenes|steering|stuurgroep|komt\s+bijeen|afgetikt|se\s+réunit|se\s+reúne|tagt|lenkungsausschuss)\b",
     )
 });
 
@@ -73,8 +73,45 @@ static RE_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
 /// mail, not of the client's plan.
 static RE_NOT_OURS_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:dated|issued(?:\s+on)?|invoice\s+date|(?:was|were|is|fell)\s+due(?:\s+on)?|week\s+of|woche\s+vom|semaine\s+du|semana\s+del|week\s+van|semana\s+de|due\s+date|due\s+on|email\s+of|e-mail\s+of|mail\s+of|letter\s+of|reminder\s+of|message\s+of|since|vom|fällig(?:keit)?\s*(?:am)?|seit|datée?\s+du|échéance\s+(?:du|le)?|depuis|de\s+fecha|fechad[ao]|vencimiento|vencida\s+(?:el|desde)|desde|gedateerd|vervaldatum|sinds|datad[ao]\s+de|vencimento|vencid[ao]\s+(?:em|desde))\s*(?:the\s+|le\s+|el\s+|am\s+|op\s+|em\s+|de\s+)?)$",
+        r"(?i)(?:\b(?:dated|issued(?:\s+on)?|invoice\s+date|(?:was|were|is|fell)\s+due(?:\s+on)?|week\s+of|w/[cb]|week\s+(?:commencing|beginning|starting)|woche\s+vom|semaine\s+du|semana\s+del|week\s+van|semana\s+de|due\s+date|due\s+on|email\s+of|e-mail\s+of|mail\s+of|letter\s+of|reminder\s+of|message\s+of|since|vom|fällig(?:keit)?\s*(?:am)?|seit|datée?\s+du|échéance\s+(?:du|le)?|depuis|de\s+fecha|fechad[ao]|vencimiento|vencida\s+(?:el|desde)|desde|gedateerd|vervaldatum|sinds|datad[ao]\s+de|vencimento|vencid[ao]\s+(?:em|desde))\s*(?:the\s+|le\s+|el\s+|am\s+|op\s+|em\s+|de\s+)?)$",
     )
+});
+
+/// An approval already given ("LDP-5311 was approved on 7/28"): its day
+/// is past, not the day an approval is expected.
+static RE_APPROVED_PAST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:(?:was|were|has\s+been|have\s+been|got|already)\s+(?:\w+\s+)?(?:approved|signed\s+off|authori[sz]ed)|approved\s+(?:on|yesterday|last)|(?:wurde|ist|sind|wurden)\s+(?:\S+\s+){0,3}(?:freigegeben|genehmigt)|a\s+été\s+(?:approuvée?|validée?)|(?:fue|ha\s+sido)\s+aprobad[ao]|is\s+(?:\S+\s+){0,2}goedgekeurd|foi\s+aprovad[ao]|ist\s+(?:\S+\s+){0,3}erfolgt|(?:a|ont)\s+donné\s+(?:son|leur)\s+(?:bon\s+à\s+payer|accord|feu\s+vert|validation)|(?:dio|dieron|ha\s+dado)\s+(?:el\s+|su\s+)?(?:visto\s+bueno|aprobación|ok)|aprobó|(?:deu|deram)\s+(?:o\s+|a\s+)?(?:aval|aprovação|ok))\b",
+    )
+});
+
+/// A sentence that points back at the one before ("That's on Thursday 25
+/// March."): its date takes the cue of the sentence before.
+static RE_ANAPHOR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:that(?:'s|’s|\s+is|\s+will\s+be|\s+should\s+be)|this\s+(?:is|will\s+be)|it(?:'s|’s|\s+is|\s+will\s+be|\s+should\s+be)|which\s+is|das\s+(?:ist|wird|wäre)|c['’]est|ce\s+sera|es\s+(?:el|para\s+el)|será\s+el|dat\s+(?:is|wordt)|isso\s+(?:é|será)|será\s+(?:no|na|em))\b",
+    )
+});
+
+/// Words for the reply's own day.
+static RE_TODAY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:today|tonight|morning|afternoon|evening|arvo|heute|aujourd'hui|aujourd’hui|matin|après-midi|hoy|mañana|tarde|vandaag|vanochtend|vanmorgen|vanmiddag|hoje|manhã|now|jetzt|maintenant|ahora|nu|agora)\b",
+    )
+});
+
+/// A maturity word right before a date: the invoice's due date, unless
+/// the clause speaks of a payment instrument and not of the invoice ("un
+/// confirming con vencimiento 10/07/2026" is the day the bank pays).
+static RE_MATURITY_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:vencimiento|vencimento|échéance|fälligkeit|vervaldatum|maturity)\s*(?:el|em|de|le|du|am|op|on)?\s*$",
+    )
+});
+
+/// Words for an invoice, in the six languages.
+static RE_INVOICE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(?:invoices?|rechnung\w*|factures?|facturas?|factuur|facturen|faturas?)\b")
 });
 
 /// Words after a weekday that make it a habit, not a day ("our Friday
@@ -130,7 +167,7 @@ static RE_AMOUNT_FIELD: LazyLock<Regex> = LazyLock::new(|| {
 /// without a word for what it is counts as the one to use.
 static RE_PO_PROBLEM: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:wrong|incorrect|invalid|missing|no\s+(?:valid\s+)?(?:po|purchase\s+order)|without\s+(?:a\s+)?(?:po|purchase\s+order)|needs?\s+(?:a\s+|the\s+)?(?:po|purchase\s+order)|quote|quoting|reference|referencing|re-?issue|resubmit|correct|valid|active|new|replace\w*|closed|expired|exhausted|used\s+up|covers?|only\s+had|left\s+on|mismatch|does\s+not\s+match|doesn't\s+match|add\s+(?:it|the\s+po)|put\s+(?:that|it|the\s+po)|falsch|fehlt|fehlende|ohne\s+bestell|neue|gültige|korrekte|richtige|geschlossen|abgelaufen|ausgeschöpft|angeben|erfasst|mauvais|erroné|manquant|sans\s+bon|nouveau|nouvelle|valide|correct|bon\s+numéro|clôturé|expiré|épuisé|indiquer|incorrect[ao]|falta|sin\s+(?:orden|pedido)|nuev[ao]|válid[ao]|correct[ao]|cerrad[ao]|vencid[ao]|agotad[ao]|indicar|verkeerd|onjuist|ontbreekt|zonder\s+(?:po|inkoop)|nieuwe?|geldige?|juiste|gesloten|verlopen|uitgeput|vermelden|errad[ao]|corret[ao]|cancel\w*|annul\w*|anul\w*|storn\w*|sem\s+(?:ordem|pedido)|nov[ao]|encerrad[ao]|expirad[ao]|esgotad[ao]|indicar)\b",
+        r"(?i)\b(?:wrong|incorrect|invalid|missing|no\s+(?:valid\s+)?(?:po|purchase\s+order)|without\s+(?:a\s+)?(?:po|purchase\s+order)|needs?\s+(?:a\s+|the\s+)?(?:po|purchase\s+order)|quote|quoting|reference|referencing|re-?issue|resubmit|correct|valid|active|new|replace\w*|closed|expired|exhausted|used\s+up|covers?|only\s+had|left\s+on|mismatch|does\s+not\s+match|doesn't\s+match|(?:does\s+not|doesn't|do\s+not|don't)\s+have|has\s+not|hasn't\s+got|lacks?|can(?:no|'|’)?t\s+be\s+(?:billed|invoiced|paid|processed)|own\s+(?:po|purchase\s+order)|separate|distinct|only\s+covers?|split|deckt|abgeschlossen|folgebestellung|ne\s+couvre|distinct|contempla|cobre|cubre|dekt|afgesloten|add\s+(?:it|the\s+po)|put\s+(?:that|it|the\s+po)|falsch|fehlt|fehlende|ohne\s+bestell|neue|gültige|korrekte|richtige|geschlossen|abgelaufen|ausgeschöpft|angeben|erfasst|mauvais|erroné|manquant|sans\s+bon|nouveau|nouvelle|valide|correct|bon\s+numéro|clôturé|expiré|épuisé|indiquer|incorrect[ao]|falta|sin\s+(?:orden|pedido)|nuev[ao]|válid[ao]|correct[ao]|cerrad[ao]|vencid[ao]|agotad[ao]|indicar|verkeerd|onjuist|ontbreekt|zonder\s+(?:po|inkoop)|nieuwe?|geldige?|juiste|gesloten|verlopen|uitgeput|vermelden|errad[ao]|corret[ao]|cancel\w*|annul\w*|anul\w*|storn\w*|sem\s+(?:ordem|pedido)|nov[ao]|encerrad[ao]|expirad[ao]|esgotad[ao]|indicar)\b",
     )
 });
 
@@ -149,13 +186,17 @@ static RE_PO_PREP: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A North American phone number's shape (`604-555-0199`).
-static RE_PHONE_SHAPE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\d{3}[-/]\d{3}[-/]\d{4}$|^\d{10,11}$"));
+static RE_PHONE_SHAPE: LazyLock<Regex> = LazyLock::new(|| re(r"^\d{3}[-/]\d{3}[-/]\d{4}$"));
+
+/// A phone number written as one run of digits (`6045550199`): also the
+/// shape of a ten-digit ERP order number, so it counts as a phone only
+/// where nothing in the sentence speaks of a PO.
+static RE_BARE_PHONE_SHAPE: LazyLock<Regex> = LazyLock::new(|| re(r"^\d{10,11}$"));
 
 /// Words for a purchase order in the six languages.
 static RE_PO_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:po|p\.o\.|pos|bc|purchase\s+orders?|order\s+(?:number|no\.?|ref)|bestell\w*|auftragsnummer|commandes?|bons?\s+de\s+commande|pedidos?|[óo]rden(?:es)?\s+de\s+compra|inkooporders?|bestelbon\w*|ordens?\s+de\s+compra|encomenda|nota\s+de\s+encomenda)\b",
+        r"(?i)\b(?:po|p\.o\.|pos|bc|purchase\s+orders?|order\s+(?:number|no\.?|ref)|\w*bestell\w*|auftragsnummer|commandes?|bons?\s+de\s+commande|pedidos?|[óo]rden(?:es)?\s+de\s+compra|inkooporders?|bestelbon\w*|ordens?\s+de\s+compra|encomenda|nota\s+de\s+encomenda)\b",
     )
 });
 
@@ -313,7 +354,10 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
     let mut out = RoleFacts::default();
     let mut neutral_pos: Vec<RoleFact> = Vec::new();
     let mut pay_dates = 0usize;
-    let mut previous_spoke_of_po = false;
+    // Sentences since one spoke of a PO: "… our purchase order number. Without
+    // it we cannot register it. The number is NE-2026/0381."
+    let mut since_po_word = usize::MAX;
+    let mut previous_cue: Option<Cue> = None;
     let notice = sentences.iter().any(|s| RE_PAY.is_match(&s.text));
     let po_problem = sentences.iter().any(|s| {
         RE_PO_WORD.is_match(&s.text) && RE_PO_PROBLEM.is_match(&s.text)
@@ -325,11 +369,19 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
         let cues = cues_in(text);
         let paid = cues::says_paid(text);
         out.paid |= paid;
-        let pays = paid || cues.iter().any(|c| c.2 == Cue::Pay);
+        // Paying the rest is paying: "send £2,000 tomorrow and clear the
+        // balance at the end of the month".
+        let pays = paid || cues.iter().any(|c| matches!(c.2, Cue::Pay | Cue::Balance));
         let approves = cues.iter().any(|c| c.2 == Cue::Approval);
-        if pays && (cues::mentions_partial(text) || RE_PARTIAL_MORE.is_match(text)) {
+        let parts = cues::mentions_partial(text) || RE_PARTIAL_MORE.is_match(text);
+        if pays && parts {
             out.partial = true;
         }
+        let inherited = if cues.is_empty() && RE_ANAPHOR.is_match(text) {
+            previous_cue
+        } else {
+            None
+        };
         let mut dated_here = 0usize;
         let mut sentence_pay_dates = 0usize;
         for f in &s.facts {
@@ -346,14 +398,20 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
             let before = text.get(cl.0..bs).unwrap_or("");
             match f.kind {
                 FactKind::Date => {
-                    if f.note == Some(FactNote::WeekdayConflict) {
+                    if matches!(
+                        f.note,
+                        Some(FactNote::WeekdayConflict | FactNote::UnsureOrder)
+                    ) {
                         if pays || approves {
                             out.conflicts.push(cues::one_line(written));
                         }
                         continue;
                     }
+                    let instrument_maturity = RE_MATURITY_BEFORE.is_match(before)
+                        && RE_PAY.is_match(before)
+                        && !RE_INVOICE_WORD.is_match(before);
                     if f.note == Some(FactNote::Approximate)
-                        || RE_NOT_OURS_BEFORE.is_match(before)
+                        || (RE_NOT_OURS_BEFORE.is_match(before) && !instrument_maturity)
                         || RE_RECURRING_AFTER.is_match(&text[be..])
                     {
                         continue;
@@ -366,7 +424,27 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                         Some(c) => c,
                         None if pays => (Cue::Pay, 0.6),
                         None if approves => (Cue::Approval, 0.6),
-                        None => continue,
+                        None => match inherited {
+                            Some(c) => (c, 0.6),
+                            None => {
+                                if reference.is_some_and(|r| date >= r) {
+                                    out.unplaced.push(cues::one_line(written));
+                                }
+                                continue;
+                            }
+                        },
+                    };
+                    // A bare weekday that names the reply's own day ("my
+                    // Saturday catch-up" sent on a Saturday) more often
+                    // speaks of today's or last week's event than of a day
+                    // to come: too unsure for a draft to restate.
+                    let confidence = if reference == Some(date)
+                        && !written.chars().any(|c| c.is_ascii_digit())
+                        && !RE_TODAY.is_match(written)
+                    {
+                        confidence.min(0.4)
+                    } else {
+                        confidence
                     };
                     let mut role = match cue {
                         Cue::Pay => Role::PromiseDate,
@@ -375,6 +453,9 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                         Cue::Approval => Role::ApprovalDate,
                     };
                     let clause_text = text.get(cl.0..cl.1).unwrap_or("");
+                    if role == Role::ApprovalDate && RE_APPROVED_PAST.is_match(clause_text) {
+                        continue;
+                    }
                     if role == Role::PromiseDate {
                         if paid
                             && !RE_FUTURE.is_match(clause_text)
@@ -388,7 +469,28 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                             out.paid = true;
                         }
                         // A second payment day in one sentence is an
-                        // instalment; after a partial payment, the rest.
+                        // instalment when the sentence speaks of parts;
+                        // after a partial payment, the rest. Two payment
+                        // days and no word of parts: which one is meant is
+                        // unclear ("issued today by e-cheque, payable
+                        // 15/12"), so neither is restated.
+                        let same_day = out
+                            .facts
+                            .iter()
+                            .any(|f| f.role == Role::PromiseDate && f.value == iso(date));
+                        if same_day {
+                            continue;
+                        }
+                        if sentence_pay_dates > 0 && !out.partial && !parts {
+                            out.conflicts.push(cues::one_line(written));
+                            for f in out.facts.iter_mut().filter(|f| {
+                                f.role == Role::PromiseDate && f.span.start >= s.span.start
+                            }) {
+                                f.confidence = f.confidence.min(0.4);
+                            }
+                            push(&mut out.facts, role, iso(date), span, 0.4);
+                            continue;
+                        }
                         if sentence_pay_dates > 0 || (pay_dates > 0 && out.partial) {
                             role = Role::BalanceDate;
                         } else {
@@ -427,10 +529,13 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
         }
         // "Paying it now": a payment released on the reply's day.
         if dated_here == 0
+            && s.facts.iter().all(|f| f.kind != FactKind::Date)
             && pays
             && !paid
             && let Some(r) = reference
-            && let Some(m) = RE_NOW.find(text)
+            && let Some(m) = RE_NOW
+                .find_iter(text)
+                .find(|m| near_pay_cue(&cues, m.start(), m.end()))
             && !RE_NOT_NOW.is_match(text)
         {
             let span = Span {
@@ -442,8 +547,13 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                 pay_dates += 1;
             }
         }
-        unlabelled_pos(s, previous_spoke_of_po, &mut out.facts, &mut neutral_pos);
-        previous_spoke_of_po = RE_PO_WORD.is_match(text);
+        unlabelled_pos(s, since_po_word <= 2, &mut out.facts, &mut neutral_pos);
+        previous_cue = cues.last().map(|c| c.2);
+        since_po_word = if RE_PO_WORD.is_match(text) {
+            1
+        } else {
+            since_po_word.saturating_add(1)
+        };
         read_asks(text, &mut out.asks);
     }
     // A PO named without a word saying what it is: the one to use, when the
@@ -472,6 +582,17 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
     out
 }
 
+/// True when `text` says an approval has already been given ("was
+/// approved on 7/28", "a donné son bon à payer hier").
+pub fn approval_given(text: &str) -> bool {
+    RE_APPROVED_PAST.is_match(text)
+}
+
+/// True when `text` speaks of paying (a payment verb, run, transfer, …).
+pub fn speaks_of_payment(text: &str) -> bool {
+    RE_PAY.is_match(text)
+}
+
 /// True when the clause of `text` holding byte offset `at` plans rather
 /// than reports: it speaks of the future or of the rest ("and will pay
 /// USD 4,200.00 on the 15th", "the balance of €6,800 at month end").
@@ -479,6 +600,14 @@ pub fn in_plan_clause(text: &str, at: usize) -> bool {
     let (from, to) = clause(text, at, at);
     let c = text.get(from..to).unwrap_or("");
     RE_FUTURE.is_match(c) || RE_BALANCE.is_match(c)
+}
+
+/// True when a payment cue stands within a few words of `start..end`
+/// ("paying it now", "jetzt überweisen"), so that "now" dates the payment
+/// and not something else in the sentence ("we have now a problem").
+fn near_pay_cue(cues: &[(usize, usize, Cue)], start: usize, end: usize) -> bool {
+    cues.iter()
+        .any(|&(s, e, c)| c == Cue::Pay && s < end + 16 && start < e + 16)
 }
 
 /// A PO number long enough to be one: "PO-04" is a reason code.
@@ -553,7 +682,9 @@ fn unlabelled_pos(
             .all(|c| c.is_ascii_digit() || c == '-' || c == '/');
         // Unlabelled runs of digits are often phones and postcodes: only
         // long ones count, never a 3-3-4 phone shape.
-        if digits < 4 || (numeric && (digits < 8 || RE_PHONE_SHAPE.is_match(&value))) {
+        let phone = RE_PHONE_SHAPE.is_match(&value)
+            || (!speaks_of_po && RE_BARE_PHONE_SHAPE.is_match(&value));
+        if digits < 4 || (numeric && (digits < 8 || phone)) {
             continue;
         }
         // Phone numbers, postcodes and register numbers stand after their
@@ -579,7 +710,7 @@ fn unlabelled_pos(
 fn looks_like_other_number(text: &str, at: usize) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"(?i)(?:\b(?:tel|phone|fax|mobile|mob|ph|m|t|f|o|vat|tva|btw|iva|uid|ust|nif|cif|siret|siren|rcs|kvk|abn|acn|ein|reg(?:istered)?|company|no|vendor|supplier|kreditor|lieferant|fournisseur|proveedor|leverancier|fornecedor|id|account|iban|sort\s+code|invoices?|inv|rechnung(?:en)?|factures?|facturas?|facturen|factuur|faturas?|ticket|case|ref(?:erence)?\s+(?:no|number)|cnpj|cpf|nº|n°)\.?\s*[:#]?\s*)$",
+            r"(?i)(?:\b(?:tel|phone|fax|mobile|mob|ph|m|t|f|o|vat|tva|btw|iva|uid|ust|nif|cif|siret|siren|rcs|kvk|abn|acn|ein|reg(?:istered)?|company|no|vendor|supplier|kreditor|lieferant|fournisseur|proveedor|leverancier|fornecedor|id|account|iban|sort\s+code|invoices?|inv|rechnung(?:en)?|factures?|facturas?|facturen|factuur|faturas?|(?:ticket|case)\s*(?:no\.?|number|id|[:#])|re-?issue|resend|re-?submit|credit|cancel|ref(?:erence)?\s+(?:no|number)|cnpj|cpf|nº|n°)\.?\s*[:#]?\s*)$",
         )
     });
     let head = &text[..at];
@@ -674,6 +805,12 @@ mod tests {
             &*RE_PO_WORD,
             &*RE_PO_PREP,
             &*RE_PHONE_SHAPE,
+            &*RE_BARE_PHONE_SHAPE,
+            &*RE_MATURITY_BEFORE,
+            &*RE_INVOICE_WORD,
+            &*RE_TODAY,
+            &*RE_APPROVED_PAST,
+            &*RE_ANAPHOR,
         ] {
             assert!(!r.as_str().is_empty());
         }
@@ -744,5 +881,151 @@ mod tests {
         );
         assert_eq!(values(&r, Role::ApprovalDate), ["2025-09-15"]);
         assert!(r.values(Role::PromiseDate).is_empty());
+    }
+
+    /// The role facts of a whole reply, read as `text::prepare_with` does.
+    fn read_reply(body: &str, date: &str, lang: Option<&str>) -> RoleFacts {
+        let reply = crate::domain::Reply {
+            id: "t".into(),
+            subject: String::new(),
+            from: String::new(),
+            body: body.into(),
+            date: Some(date.into()),
+        };
+        crate::text::prepare_with(reply, lang).roles
+    }
+
+    #[test]
+    fn ten_digit_pos_and_pos_named_a_sentence_after_the_po_word() {
+        let r = read_reply(
+            "Morning Greg,\n\nWe can't pay this one without a PO on it. The PO for your \
+             engagement is 4500231175.\n\nCan you please add it and resend?\n\nTa,\nLiam\n\
+             07 3555 0148\n",
+            "Tue, 17 Mar 2026 10:10:44 +1000",
+            Some("en-GB"),
+        );
+        assert_eq!(values(&r, Role::NewPo), ["4500231175"]);
+        let r = read_reply(
+            "Dear Sanne,\n\nThe invoice was returned because it doesn't have our purchase \
+             order number. Without this number we cannot register it. The number is \
+             NE-2026/0381.\n\nBest regards,\nRita\n",
+            "Mon, 09 Nov 2026 11:15:40 +0000",
+            Some("en-GB"),
+        );
+        assert_eq!(values(&r, Role::NewPo), ["NE-2026/0381"]);
+        let r = read_reply(
+            "Guten Tag,\n\ndie Bestellung 4500120988 ist leider ausgeschöpft. Für die \
+             Leistungen ab Dezember haben wir die Folgebestellung *4500131266* angelegt.\n",
+            "Mon, 09 Nov 2026 11:15:40 +0100",
+            Some("de-DE"),
+        );
+        assert_eq!(values(&r, Role::OldPo), ["4500120988"]);
+        assert_eq!(values(&r, Role::NewPo), ["4500131266"]);
+    }
+
+    #[test]
+    fn portal_fields_with_leaders_and_a_confirming_maturity_are_promises() {
+        let r = read_reply(
+            "Madame, Monsieur,\n\n  Date de facture ............. 14/04/2026\n  Date de \
+             paiement prévue ..... 15/06/2026\n  Montant du règlement ........ 15 360,00 EUR\n",
+            "Thu, 11 Jun 2026 05:30:12 +0200",
+            Some("fr-FR"),
+        );
+        assert_eq!(values(&r, Role::PromiseDate), ["2026-06-15"]);
+        assert_eq!(values(&r, Role::PromiseAmount), ["15360.00 EUR"]);
+        let r = read_reply(
+            "Buenos días:\n\nSe ha emitido un confirming a través de nuestro banco con \
+             vencimiento 10/07/2026.\n",
+            "Wed, 03 Jun 2026 10:25:14 +0200",
+            Some("es-ES"),
+        );
+        assert_eq!(values(&r, Role::PromiseDate), ["2026-07-10"]);
+        let r = read_reply(
+            "Buenos días:\n\nLa factura tiene vencimiento 10/07/2026 y la pagaremos el 20 de \
+             julio.\n",
+            "Wed, 03 Jun 2026 10:25:14 +0200",
+            Some("es-ES"),
+        );
+        assert_eq!(values(&r, Role::PromiseDate), ["2026-07-20"]);
+    }
+
+    #[test]
+    fn an_english_notice_in_another_language_leaves_the_day_order_open() {
+        let r = read_reply(
+            "Hola,\n\nLos pagos los ejecuta nuestra matriz; te copio el aviso de su sistema:\n\n\
+             Scheduled payment date: 09/10/2026\n",
+            "Tue, 08 Sep 2026 15:27:50 +0200",
+            Some("es-ES"),
+        );
+        assert!(r.values(Role::PromiseDate).is_empty());
+        assert_eq!(r.conflicts, ["09/10/2026"]);
+        // A day above 12 leaves no doubt.
+        let r = read_reply(
+            "Hola,\n\nte copio el aviso de su sistema:\n\nScheduled payment date: 09/15/2026\n",
+            "Tue, 08 Sep 2026 15:27:50 +0200",
+            Some("es-ES"),
+        );
+        assert_eq!(values(&r, Role::PromiseDate), ["2026-09-15"]);
+    }
+
+    #[test]
+    fn approvals_given_meetings_and_sentences_that_point_back() {
+        // An approval given is past; the run day is the promise.
+        let r = read_reply(
+            "Hi,\n\nI see LDP-5311 was approved on 7/28 and it's in the 8/14 payment run.\n",
+            "Mon, 10 Aug 2026 11:20:44 -0500",
+            Some("en-US"),
+        );
+        assert!(r.values(Role::ApprovalDate).is_empty());
+        assert_eq!(values(&r, Role::PromiseDate), ["2026-08-14"]);
+        // "That's on …" takes the cue of the sentence before.
+        let r = read_reply(
+            "Hi,\n\nI can only book it once the steering committee signs off the report. \
+             That's on Thursday 25 March.\n",
+            "Mon, 15 Mar 2027 10:08:19 +0000",
+            Some("en-GB"),
+        );
+        assert_eq!(values(&r, Role::ApprovalDate), ["2027-03-25"]);
+        // A committee meeting day is when the approval is expected.
+        let r = read_reply(
+            "Hallo,\n\nDe stuurgroep komt bijeen op 9 oktober, ik verwacht dat het daar \
+             afgetikt wordt.\n",
+            "Mon, 29 Sep 2025 15:01:49 +0200",
+            Some("nl-NL"),
+        );
+        assert_eq!(values(&r, Role::ApprovalDate), ["2025-10-09"]);
+        // A week commencing is no day.
+        let r = read_reply(
+            "Hi,\n\nHelen is back in w/c 14 September and will approve it then.\n",
+            "Wed, 2 Sep 2026 10:15:50 +0100",
+            Some("en-GB"),
+        );
+        assert!(r.values(Role::ApprovalDate).is_empty());
+    }
+
+    #[test]
+    fn payments_this_morning_on_dotted_days_and_two_days_without_parts() {
+        let r = read_reply(
+            "Hi Jenna,\n\nACH for $18,450.00 went out this morning.\n",
+            "Wed, 4 Feb 2026 14:22:51 -0500",
+            Some("en-US"),
+        );
+        assert_eq!(values(&r, Role::PromiseDate), ["2026-02-04"]);
+        let r = read_reply(
+            "Dear Sir,\n\nWe have now a problem with liquidity. We propose to pay in two \
+             parts: first part EUR 6 000,00 on 15.07 and the rest on 31.07.\n",
+            "Wed, 9 Jul 2025 10:31:18 +0200",
+            Some("en-GB"),
+        );
+        assert_eq!(values(&r, Role::PromiseDate), ["2025-07-15"]);
+        assert_eq!(values(&r, Role::BalanceDate), ["2025-07-31"]);
+        assert!(r.partial);
+        let r = read_reply(
+            "Hola,\n\nEl pago se emitió hoy mediante e-cheq con fecha de pago 15/12.\n",
+            "Wed, 25 Nov 2026 11:26:38 -0300",
+            Some("es-AR"),
+        );
+        assert!(r.values(Role::PromiseDate).is_empty());
+        assert!(!r.conflicts.is_empty());
     }
 }

@@ -111,6 +111,18 @@ fn dot_ends_sentence(seg: &[char], i: usize, j: usize) -> bool {
     true
 }
 
+/// True when the dots at `i..j` are a leader between a field and its value
+/// on one line ("Date de paiement prévue ..... 15/06/2026"): three or more
+/// after a space, or five or more, with more text after them.
+fn leader(seg: &[char], i: usize, j: usize) -> bool {
+    let dots = seg[i..j].iter().take_while(|&&c| c == '.').count();
+    let after_space = i > 0 && seg[i - 1].is_whitespace();
+    if !(dots >= 5 || (dots >= 3 && after_space)) {
+        return false;
+    }
+    seg[j..].iter().any(|c| !c.is_whitespace())
+}
+
 /// Sentences of one line (no line break in `seg`) as trimmed char ranges
 /// `(start, end)` into `seg`.
 pub fn split_sentences(seg: &[char]) -> Vec<(usize, usize)> {
@@ -126,7 +138,7 @@ pub fn split_sentences(seg: &[char]) -> Vec<(usize, usize)> {
                 j += 1;
             }
             let boundary = j == n || seg[j].is_whitespace();
-            let ends = boundary && (c != '.' || dot_ends_sentence(seg, i, j));
+            let ends = boundary && (c != '.' || dot_ends_sentence(seg, i, j)) && !leader(seg, i, j);
             if ends {
                 raw.push((start, j));
                 start = j;

@@ -55,6 +55,59 @@ pub(super) const NOT_A_DATE_BEFORE: &[&str] = &[
     "artículo", "artigo", "cláusula", "clausula", "hoofdstuk", "pagina", "página",
 ];
 
+/// " week" right after a weekday ("Friday week"), not "weekend"/"weekly".
+static RE_WEEK_AFTER: LazyLock<Regex> = LazyLock::new(|| re(r"^\s+week\b"));
+/// "a week on " right before a weekday ("a week on Friday").
+static RE_A_WEEK_ON: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\ba\s+week\s+(?:on\s+)?$"));
+
+/// Words before a weekday that make it a habit or a recurring day.
+const NOT_A_DAY_BEFORE_WEEKDAY: &[&str] = &[
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "last",
+    "every",
+    "each",
+    "jeden",
+    "jedem",
+    "ersten",
+    "zweiten",
+    "dritten",
+    "vierten",
+    "letzten",
+    "chaque",
+    "premier",
+    "deuxième",
+    "troisième",
+    "dernier",
+    "cada",
+    "primer",
+    "segundo",
+    "tercer",
+    "último",
+    "elke",
+    "iedere",
+    "eerste",
+    "tweede",
+    "derde",
+    "laatste",
+    "toda",
+    "todas",
+    "primeira",
+    "segunda",
+    "terceira",
+    "última",
+];
+
+/// A field label for a date right before `15/12` ("fecha de pago 15/12",
+/// "Payment date: 8/14", "Zahlungsdatum 15.07").
+static RE_DATE_LABEL_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\bdate|datum|\bfecha|\bdata|\bdia)(?:\s+(?:de|du|do|da|of)\s+\w+)?(?:\s+\w+)?\s*[:=]?\s*$",
+    )
+});
+
 /// Words before `12/31` that make it a date rather than a fraction.
 #[rustfmt::skip]
 pub(super) const DATE_PREPOSITIONS: &[&str] = &[
@@ -63,7 +116,7 @@ pub(super) const DATE_PREPOSITIONS: &[&str] = &[
     "le", "au", "du", "avant", "depuis",
     "el", "del", "al", "antes", "hasta", "para", "desde",
     "op", "tot", "voor", "vóór", "uiterlijk", "per", "vanaf",
-    "em", "até", "ate", "no", "dia",
+    "em", "até", "ate", "no", "dia", "that's", "thats", "namely", "the",
 ];
 
 /// Whether a currency symbol or code stands right before `i` (so that the
@@ -138,11 +191,13 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
             return None;
         }
         let (a, b, y): (u32, u32, i32) = (number(c, "a")?, number(c, "b")?, number(c, "y")?);
+        let mut unsure = false;
         let (month, day) = if a > 12 && b <= 12 {
             (b, a)
         } else if b > 12 && a <= 12 {
             (a, b)
         } else if a <= 12 && b <= 12 {
+            unsure = a != b && ctx.order_unsure();
             if ctx.month_first() { (a, b) } else { (b, a) }
         } else {
             return None;
@@ -156,6 +211,7 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
             e,
             calendar_date(None, Some(y), month, day),
         );
+        ctx.mark_unsure(unsure);
         Some(())
     });
     // "by 12/31": a date only after a date preposition or a weekday, since
@@ -165,19 +221,33 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
         if !start_ok(text, s) || !end_ok(text, e) || next_char(text, e) == Some('/') {
             return None;
         }
-        if !(DATE_PREPOSITIONS.contains(&prev_word(text, s).as_str()) || after_weekday(text, s)) {
+        let dotted = c.name("sep").is_some_and(|m| m.as_str() == ".");
+        if !(DATE_PREPOSITIONS.contains(&prev_word(text, s).as_str())
+            || after_weekday(text, s)
+            || RE_DATE_LABEL_BEFORE.is_match(&text[..s]))
+        {
+            return None;
+        }
+        // "on 15.07": a day and month; "by 1.5 hours", "on 2.5%" are not.
+        if dotted && next_char(text, e).is_some_and(|c| c.is_ascii_digit() || c == '%') {
             return None;
         }
         if RE_NOT_A_DAY.is_match(&text[e..]) {
             return None;
         }
         let (a, b): (u32, u32) = (number(c, "a")?, number(c, "b")?);
+        let mut unsure = false;
         let (month, day) = if a > 12 && b <= 12 {
             (b, a)
         } else if b > 12 && a <= 12 {
             (a, b)
         } else if a <= 12 && b <= 12 {
-            if ctx.month_first() { (a, b) } else { (b, a) }
+            unsure = a != b && !dotted && ctx.order_unsure();
+            if ctx.month_first() && !dotted {
+                (a, b)
+            } else {
+                (b, a)
+            }
         } else {
             return None;
         };
@@ -190,6 +260,7 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
             e,
             calendar_date(ctx.reference, None, month, day),
         );
+        ctx.mark_unsure(unsure);
         Some(())
     });
     scan(&RE_DAY_MONTH, text, |c| {
@@ -294,6 +365,12 @@ pub(super) fn days_of_month(ctx: &mut Ctx<'_>) {
             if RE_NOT_A_DAY.is_match(&text[e..]) || next_word(text, e) == "mal" {
                 return None;
             }
+            // "du 15" is a day only as "du 15 du mois" ("la facture du 15
+            // septembre" is read as a full date elsewhere).
+            let prep = c.name("prep").map(|m| m.as_str().to_lowercase());
+            if prep.as_deref() == Some("du") && c.name("nm").is_none() && c.name("tm").is_none() {
+                return None;
+            }
             push_day_of_month(ctx, c, s, e)
         });
     }
@@ -345,6 +422,11 @@ pub(super) fn weekdays(ctx: &mut Ctx<'_>) {
             None
         };
         if !alone && RE_ORDINAL_USE.is_match(&text[wd_match.end()..]) {
+            return None;
+        }
+        // "the third Tuesday of the month", "every Friday", "my Saturday
+        // catch-up": a weekday that recurs or names a habit, not a day.
+        if modifier.is_none() && NOT_A_DAY_BEFORE_WEEKDAY.contains(&prev_word(text, s).as_str()) {
             return None;
         }
         // "na"/"no"/"até" only introduce the Portuguese short forms; before a
@@ -403,6 +485,17 @@ pub(super) fn weekdays(ctx: &mut Ctx<'_>) {
             }
             return Some(());
         }
+        // "Friday week", "a week on Friday": a week after that Friday.
+        if matches!(rel, Some(Rel::ThisWeekday(_))) {
+            if let Some(m) = RE_WEEK_AFTER.find(&text[e..]) {
+                found.push((start, e + m.end(), Rel::WeekdayWeekAfter(wd)));
+                return Some(());
+            }
+            if let Some(m) = RE_A_WEEK_ON.find(&text[..start]) {
+                found.push((m.start(), e, Rel::WeekdayWeekAfter(wd)));
+                return Some(());
+            }
+        }
         found.push((start, e, rel?));
         Some(())
     });
@@ -443,9 +536,10 @@ fn check_weekday(text: &str, c: &mut Candidate, wd: Weekday, reference: Option<N
         return;
     }
     let written = text.get(c.start..c.end).unwrap_or("");
-    let has_year = written.chars().filter(char::is_ascii_digit).count() >= 4
-        && RE_FOUR_DIGITS.is_match(written);
-    if !has_year && RE_MONTH_WORD.is_match(written) {
+    let has_year = (written.chars().filter(char::is_ascii_digit).count() >= 4
+        && RE_FOUR_DIGITS.is_match(written))
+        || RE_NUMERIC_WITH_YEAR.is_match(written);
+    if !has_year {
         let fits: Vec<NaiveDate> = [-1, 1]
             .iter()
             .filter_map(|k| date.with_year(date.year() + k))
@@ -468,8 +562,9 @@ static RE_BARE_DAY: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?P<d>[12]\d|3[01]|[1-9])(?:st|nd|rd|th)?\b(?P<next>\s*\S{0,2})"));
 
 static RE_FOUR_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"\d{4}"));
-static RE_MONTH_WORD: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?i)\b(?:{})\b", *MONTH_ALT)));
+/// A numeric date with a year, short or long ("6/14/27", "14.06.27").
+static RE_NUMERIC_WITH_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"));
 
 /// "today", "tomorrow", "end of the month", "next week", "in 10 days", …
 pub(super) fn relative_phrases(ctx: &mut Ctx<'_>) {
@@ -490,7 +585,18 @@ pub(super) fn relative_phrases(ctx: &mut Ctx<'_>) {
                 1
             }
             "yesterday" | "gestern" | "ayer" | "gisteren" | "ontem" => -1,
-            _ => 2,
+            w if w.contains("after")
+                || w.contains("après")
+                || w.contains("pasado")
+                || w.contains("depois")
+                || w.starts_with("über")
+                || w.starts_with("ueber")
+                || w.starts_with("over") =>
+            {
+                2
+            }
+            // "this morning", "esta tarde", "vanochtend": today.
+            _ => 0,
         };
         ctx.push_relative(s, e, Rel::Days(days));
         Some(())
@@ -557,6 +663,7 @@ pub(super) fn resolve(r: NaiveDate, rel: Rel) -> Option<NaiveDate> {
         Rel::NextWeekday(w) => {
             monday_of(r)?.checked_add_days(Days::new(7 + u64::from(w.num_days_from_monday())))
         }
+        Rel::WeekdayWeekAfter(w) => resolve(r, Rel::ThisWeekday(w))?.checked_add_days(Days::new(7)),
         Rel::LastWeekday(w) => {
             let back = (wd_index(r.weekday()) - wd_index(w)).rem_euclid(7);
             let back = if back == 0 { 7 } else { back };

@@ -338,7 +338,8 @@ static RE_DOTTED_NO_YEAR: LazyLock<Regex> =
 static RE_SLASHED: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?P<a>\d{1,2})(?P<s1>[/-])(?P<b>\d{1,2})(?P<s2>[/-])(?P<y>(?:19|20)\d{2}|\d{2})")
 });
-static RE_SLASHED_NO_YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})"));
+static RE_SLASHED_NO_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})"));
 static RE_DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?i)(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|re|ste|de|e|º|ª|°|o|\.)?(?:\s*(?:of|de|van)\s+|[\s\-/]*)(?P<m>{})(?:\.?(?:,?\s*(?:(?:de|del)\s+)?|\s*[-/]\s*)(?P<y>(?:19|20)\d{{2}}))?",
@@ -364,7 +365,7 @@ static RE_DOM_DE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_DOM_FR: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?P<prep>avant\s+le|jusqu['’]au|le|au)\s+(?P<d>\d{1,2})(?:er)?(?P<nm>\s+du\s+mois\s+(?:prochain|suivant))?",
+        r"(?i)(?P<prep>avant\s+le|jusqu['’]au|le|au|du)\s+(?P<d>\d{1,2})(?:er)?(?:(?P<nm>\s+du\s+mois\s+(?:prochain|suivant))|(?P<tm>\s+du\s+mois))?",
     )
 });
 static RE_DOM_ES: LazyLock<Regex> = LazyLock::new(|| {
@@ -412,7 +413,7 @@ static RE_ARTICLE: LazyLock<Regex> =
 
 static RE_TODAY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|yesterday|übermorgen|uebermorgen|heute|morgen|gestern|aujourd['’]hui|ce\s+soir|apr[èe]s[-\s]demain|demain|pasado\s+ma[ñn]ana|ma[ñn]ana|hoy|ayer|esta\s+noche|overmorgen|vandaag|vanavond|gisteren|depois\s+de\s+amanh[ãa]|amanh[ãa]|hoje|ontem|esta\s+noite",
+        r"(?i)(?:the\s+)?day\s+after\s+tomorrow|this\s+(?:morning|afternoon|evening|arvo)|earlier\s+today|ce\s+matin|cet\s+apr[èe]s-midi|esta\s+tarde|vanochtend|vanmorgen|vanmiddag|hoje\s+de\s+manh[ãa]|esta\s+manh[ãa]|today|tonight|tomorrow|yesterday|übermorgen|uebermorgen|heute|morgen|gestern|aujourd['’]hui|ce\s+soir|apr[èe]s[-\s]demain|demain|pasado\s+ma[ñn]ana|ma[ñn]ana|hoy|ayer|esta\s+noche|overmorgen|vandaag|vanavond|gisteren|depois\s+de\s+amanh[ãa]|amanh[ãa]|hoje|ontem|esta\s+noite",
     )
 });
 
@@ -617,6 +618,9 @@ enum Rel {
     ThisWeekday(Weekday),
     NextWeekday(Weekday),
     LastWeekday(Weekday),
+    /// "Friday week", "a week on Friday" (British): the Friday after this
+    /// coming one.
+    WeekdayWeekAfter(Weekday),
     EndOfWeek(bool),
     NextWeek,
     EndOfMonth(u32),
@@ -684,6 +688,28 @@ impl Ctx<'_> {
     }
 
     /// Whether ambiguous `a/b/yyyy` dates are month first, decided once.
+    /// True when this text is English but its dates are read by another
+    /// language's order: a numeric date whose parts could swap is unsure.
+    fn order_unsure(&self) -> bool {
+        static RE_ENGLISH_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?i)\b(?:payment|value|settlement|scheduled|due|remittance|pay|run|transfer)\s+date\b")
+                .expect("valid pattern")
+        });
+        self.lang
+            .is_some_and(|l| !l.to_ascii_lowercase().starts_with("en"))
+            && (guess_lang(self.text) == Some("en") || RE_ENGLISH_FIELD.is_match(self.text))
+    }
+
+    /// Marks the last date pushed [`FactNote::UnsureOrder`] when `unsure`.
+    fn mark_unsure(&mut self, unsure: bool) {
+        if unsure
+            && let Some(c) = self.out.last_mut()
+            && c.kind == FactKind::Date
+        {
+            c.note = Some(FactNote::UnsureOrder);
+        }
+    }
+
     fn month_first(&self) -> bool {
         if let Some(v) = self.month_first.get() {
             return v;
@@ -1101,6 +1127,25 @@ mod tests {
         assert_eq!(facts.len(), 1);
         assert_eq!(facts[0].value, "2026-11-20");
         assert_eq!((facts[0].start, facts[0].end), (0, 24));
+    }
+
+    #[test]
+    fn recurring_weekdays_are_no_day() {
+        let dates = |t: &str| -> Vec<String> {
+            find_facts(t, Some(d(2026, 10, 5)), Some("en-US"))
+                .into_iter()
+                .filter(|f| f.kind == FactKind::Date)
+                .map(|f| f.value)
+                .collect()
+        };
+        assert_eq!(
+            dates("The committee meets the third Tuesday of the month - that's 10/20."),
+            ["2026-10-20"]
+        );
+        assert!(dates("We pay every Friday.").is_empty());
+        assert_eq!(dates("Paid a week on Friday."), ["2026-10-16"]);
+        assert_eq!(dates("She is back Friday week."), ["2026-10-16"]);
+        assert_eq!(dates("We pay on Friday."), ["2026-10-09"]);
     }
 
     #[test]
