@@ -290,6 +290,12 @@ fn table() -> Vec<Row> {
         "missing_fact",
     ));
     rows.push(row(
+        "read as a PO problem, but no PO named",
+        World::new("We transfer 5,000.00 today and the rest at month end.").label(PoMismatch, 0.95),
+        Route::Collections,
+        "conflicting_facts",
+    ));
+    rows.push(row(
         "paid in full",
         World::new("Paid today by wire, remittance attached.").label(PaymentScheduled, 0.95),
         Route::Draft,
@@ -868,6 +874,25 @@ fn auto_send_is_per_rule_and_off_by_default() {
         !d.draft.expect("prepared draft").auto_send,
         "never auto-send from a human queue"
     );
+}
+
+#[test]
+fn a_high_value_item_prepares_no_draft_that_restates_an_unclear_fact() {
+    let mut w = World::new("We will pay on 1 December or on 8 December.")
+        .label(Label::PaymentScheduled, 0.95);
+    w.invoice_mut().amount = "60000.00".parse().unwrap();
+    let d = w.decide();
+    assert_eq!(d.rule, "high_value");
+    assert!(d.draft.is_none(), "{d:?}");
+    assert!(
+        d.reason.contains("no draft: conflicting_facts"),
+        "{}",
+        d.reason
+    );
+    // A clear date still gets the collector a prepared draft.
+    let mut w = World::new("We will pay on 1 December.").label(Label::PaymentScheduled, 0.95);
+    w.invoice_mut().amount = "60000.00".parse().unwrap();
+    assert!(w.decide().draft.is_some());
 }
 
 #[test]

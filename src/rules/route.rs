@@ -261,7 +261,24 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
     if acted_on && a.paid.is_none() {
         d.promise = a.promise.as_ref().map(|p| p.promise.clone());
     }
-    if rule.prepares_draft {
+    // A rule above `conflicting_facts` that prepares a draft (a high-value
+    // item's draft for the collector, a reported payment's thanks) never
+    // restates a fact the reply gives unclearly either (a payment report's
+    // thanks states none of them).
+    let conflict = if rule.prepares_draft && rule.name != "conflicting_facts" && a.paid.is_none() {
+        conflicting_facts(&a, case, cfg)
+    } else {
+        None
+    };
+    if let Some(why) = conflict {
+        if d.route == Route::Draft {
+            d.route = Route::Collections;
+            d.rule = "conflicting_facts";
+            d.reason = why;
+        } else {
+            d.reason = format!("{}; no draft: {why}", d.reason);
+        }
+    } else if rule.prepares_draft {
         match draft::plan(&a, cfg) {
             Ok(sections) if !sections.is_empty() => {
                 match draft::compose(case, cfg, &a, &sections, rule.route) {
@@ -486,6 +503,18 @@ fn conflicting_facts(a: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<St
     // given and names the payment day: one of them is wrong, and a draft
     // asking about the approval would ask what the client answered.
     let sentences = &case.reply.sentences;
+    // Read as po_mismatch, but the client's words name no PO and no PO
+    // number: the draft would ask for a PO the reply never spoke of.
+    if a.has(Label::PoMismatch)
+        && matches!(a.po, Some(PoFinding::Missing))
+        && !sentences
+            .iter()
+            .any(|s| crate::text::roles::speaks_of_po(&s.text))
+    {
+        return Some(
+            "conflicting_facts: read as po_mismatch, but the reply names no PO".to_string(),
+        );
+    }
     if a.has(Label::ApprovalPending)
         && a.approval.is_none()
         && let Some(given) = sentences

@@ -420,7 +420,12 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                         continue;
                     };
                     dated_here += 1;
-                    let (cue, confidence) = match nearest_cue(&cues, cl, bs, be) {
+                    // No cue in the date's clause: the last cue before it in
+                    // the sentence ("approval … at her weekly review, which
+                    // is next Tuesday"), then the sentence's payment or
+                    // approval words.
+                    let earlier = cues.iter().rev().find(|c| c.1 <= bs).map(|c| (c.2, 0.6));
+                    let (cue, confidence) = match nearest_cue(&cues, cl, bs, be).or(earlier) {
                         Some(c) => c,
                         None if pays => (Cue::Pay, 0.6),
                         None if approves => (Cue::Approval, 0.6),
@@ -586,6 +591,12 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
 /// approved on 7/28", "a donné son bon à payer hier").
 pub fn approval_given(text: &str) -> bool {
     RE_APPROVED_PAST.is_match(text)
+}
+
+/// True when `text` names a purchase order (a word for one, in the six
+/// languages).
+pub fn speaks_of_po(text: &str) -> bool {
+    RE_PO_WORD.is_match(text)
 }
 
 /// True when `text` speaks of paying (a payment verb, run, transfer, …).
