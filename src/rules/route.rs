@@ -155,7 +155,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "conflicting_facts",
         route: Route::Collections,
-        when: "the client states a date that contradicts itself (a weekday that is not that day's, a day/month order that could go either way, two payment days and no word of parts) or only unsurely, and names no clear one; names several POs without saying which to use; or is read as approval_pending while it says the approval is given and names a payment day",
+        when: "the client states a date that contradicts itself (a weekday that is not that day's, a day/month order that could go either way, two payment days and no word of parts) or only unsurely, and names no clear one; names several POs without saying which to use; or is read as approval_pending while it says the approval is given and speaks of the payment, or as po_mismatch while it names no PO",
         drafts: "—",
         prepares_draft: false,
         check: conflicting_facts,
