@@ -296,6 +296,16 @@ fn table() -> Vec<Row> {
         "conflicting_facts",
     ));
     rows.push(row(
+        "a PO-shaped number with no word for it, and a draft that would ask for a PO",
+        World::new(
+            "Your invoice was rejected because the purchase order is missing. Please reissue it. \
+             Sorry for the delay on our side. Our AP team files it with 0045-00012877.",
+        )
+        .label(PoMismatch, 0.95),
+        Route::Collections,
+        "missing_fact",
+    ));
+    rows.push(row(
         "paid in full",
         World::new("Paid today by wire, remittance attached.").label(PaymentScheduled, 0.95),
         Route::Draft,

@@ -321,6 +321,11 @@ pub struct RoleFacts {
     /// week"): a draft that asks for a date could ask for one of these.
     #[serde(default)]
     pub unplaced: Vec<String>,
+    /// Identifiers of a PO's shape the client writes with no word for what
+    /// they are ("va con la 0045-00012877"): a draft asking for a PO could
+    /// ask for one of these.
+    #[serde(default)]
+    pub unplaced_ids: Vec<String>,
 }
 
 impl RoleFacts {

@@ -104,6 +104,9 @@ pub(crate) struct Analysis {
     pub approval_unclear: bool,
     /// Days to come the reply names with no word for what they are.
     pub unplaced_days: Vec<String>,
+    /// Identifiers of a PO's shape the reply names with no word for what
+    /// they are, other than the invoice's own number and PO.
+    pub unplaced_ids: Vec<String>,
     /// Requests made.
     pub requests: Requests,
     /// Tone tier: 0 friendly, 1 firm, 2 formal, more: the collector.
@@ -276,6 +279,19 @@ pub(crate) fn analyse(case: &Case<'_>, cfg: &RuleConfig) -> Analysis {
         conflicts,
         approval_unclear,
         unplaced_days: roles.unplaced.clone(),
+        unplaced_ids: roles
+            .unplaced_ids
+            .iter()
+            .filter(|v| {
+                !case.invoice.is_some_and(|i| {
+                    signals::same_id(&i.number, v)
+                        || i.po_number
+                            .as_deref()
+                            .is_some_and(|p| signals::same_id(p, v))
+                })
+            })
+            .cloned()
+            .collect(),
         requests,
         tone_tier: base + case.broken_promises,
         days_past_due,

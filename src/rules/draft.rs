@@ -286,6 +286,14 @@ pub(crate) fn plan(a: &Analysis, cfg: &RuleConfig) -> Result<Vec<Section>, Strin
             a.unplaced_days.join(", ")
         ));
     }
+    // "Send us a valid PO" to a reply that names an identifier of a PO's
+    // shape without a word for it: that may be the PO.
+    if out.iter().any(|s| matches!(s, Section::PoMissing)) && !a.unplaced_ids.is_empty() {
+        return Err(format!(
+            "the reply names {} without saying it is the PO; the draft would ask for one",
+            a.unplaced_ids.join(", ")
+        ));
+    }
     if a.requests.invoice_copy {
         out.push(Section::InvoiceCopy);
     }

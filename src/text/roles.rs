@@ -552,7 +552,13 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                 pay_dates += 1;
             }
         }
-        unlabelled_pos(s, since_po_word <= 2, &mut out.facts, &mut neutral_pos);
+        unlabelled_pos(
+            s,
+            since_po_word <= 2,
+            &mut out.facts,
+            &mut neutral_pos,
+            &mut out.unplaced_ids,
+        );
         previous_cue = cues.last().map(|c| c.2);
         since_po_word = if RE_PO_WORD.is_match(text) {
             1
@@ -651,12 +657,14 @@ fn po_role(
 
 /// POs written without a label in a sentence that speaks of a PO
 /// ("Phase 3 is on 4500093310", "under B-5102-C"), or that repeat a PO
-/// already named; never a number that is already another fact.
+/// already named; never a number that is already another fact. Tokens of
+/// a PO's shape elsewhere go to `unplaced`.
 fn unlabelled_pos(
     s: &Sentence,
     speaks_of_po: bool,
     facts: &mut Vec<RoleFact>,
     neutral: &mut Vec<RoleFact>,
+    unplaced: &mut Vec<String>,
 ) {
     let text = s.text.as_str();
     let taken: Vec<(usize, usize)> = s
@@ -705,7 +713,11 @@ fn unlabelled_pos(
         }
         let already = known.contains(&cues::normalise_id(&value));
         let after_prep = RE_PO_PREP.is_match(&text[..m.start()]);
-        if !(already || speaks_of_po || after_prep) || looks_like_other_number(text, m.start()) {
+        if looks_like_other_number(text, m.start()) {
+            continue;
+        }
+        if !(already || speaks_of_po || after_prep) {
+            unplaced.push(value);
             continue;
         }
         let span = Span {
