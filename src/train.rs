@@ -67,6 +67,9 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
 pub struct TrainConfig {
     /// Folder of spec-format `*.jsonl` files (or one file).
     pub data: PathBuf,
+    /// More spec-format files trained on with `data`: people's corrections
+    /// (`ar-triage corrections export`).
+    pub extra: Vec<PathBuf>,
     /// Base encoder folder (`scripts/fetch-model`).
     pub base_model: PathBuf,
     /// Output folder for the trained classifier.
@@ -99,6 +102,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             data: PathBuf::from("training-data"),
+            extra: Vec::new(),
             base_model: PathBuf::from("models/all-MiniLM-L6-v2"),
             out: PathBuf::from("models/ar-triage"),
             seed: 20261123,
@@ -399,7 +403,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainingRecord, TrainError> {
     let started = Instant::now();
     let started_at = chrono::Utc::now().to_rfc3339();
     let device = Device::Cpu;
-    let files = data_files(&cfg.data)?;
+    let mut files = data_files(&cfg.data)?;
+    files.extend(cfg.extra.iter().cloned());
     if files.is_empty() {
         return Err(TrainError::Invalid(format!(
             "no *.jsonl files in {}",

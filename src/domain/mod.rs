@@ -23,6 +23,8 @@ pub mod money;
 pub mod promise;
 /// Replies, labels, predictions, evidence and the prepared reply.
 pub mod reply;
+/// Users, roles and what each role may do.
+pub mod user;
 
 pub use decision::{ContactUpdate, Draft, FactUse, ItemStatus, Queue, Route, SourcedValue, Tone};
 pub use facts::{
@@ -37,3 +39,4 @@ pub use promise::{Promise, PromiseState, TrackedPromise};
 pub use reply::{
     Evidence, Label, LabelledReply, OTHER, Prediction, PreparedReply, Reply, Sentence, UnknownLabel,
 };
+pub use user::{Action, UnknownRole, User, UserRole};

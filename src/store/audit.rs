@@ -174,10 +174,21 @@ impl Store {
 
     /// The audit log, oldest first.
     pub async fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
+        self.audit_rows_of(None).await
+    }
+
+    /// The audit rows of one item, oldest first: its trail.
+    pub async fn item_audit(&self, item: i64) -> Result<Vec<AuditRow>, StoreError> {
+        self.audit_rows_of(Some(item)).await
+    }
+
+    async fn audit_rows_of(&self, item: Option<i64>) -> Result<Vec<AuditRow>, StoreError> {
         on_pool!(self, |pool| {
             let rows = sqlx::query(
-                "SELECT seq, at, kind, item_id, content, prev_hash, hash FROM audit_log ORDER BY seq",
+                "SELECT seq, at, kind, item_id, content, prev_hash, hash FROM audit_log \
+                 WHERE ($1 IS NULL OR item_id = $1) ORDER BY seq",
             )
+            .bind(item)
             .fetch_all(pool)
             .await?;
             let mut out = Vec::with_capacity(rows.len());

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::audit::{AuditEntry, append_audit};
 use super::write_promise;
-use super::{Store, StoreError, clean, now, on_pool};
+use super::{Store, StoreError, actor, clean, human_action, now, on_pool};
 use crate::domain::{Attachment, AttachmentKind};
 use crate::domain::{ContactUpdate, Draft, TrackedPromise};
 
@@ -271,12 +271,7 @@ impl Store {
         by: &str,
         body: Option<&str>,
     ) -> Result<DraftOutcome, StoreError> {
-        let by = clean(by.trim());
-        if by.is_empty() {
-            return Err(StoreError::Invalid(
-                "--by must name the person acting".into(),
-            ));
-        }
+        let by = actor(by)?;
         if action == DraftAction::Edit && body.is_none() {
             return Err(StoreError::Invalid("edit needs the new body".into()));
         }
@@ -363,13 +358,12 @@ impl Store {
                 .await?;
                 contact_added = Some(c);
             }
-            let entry = AuditEntry {
-                kind: "human_action".into(),
-                item: Some(item),
-                data: serde_json::json!({"action": action.as_str(), "by": by, "at": ts,
+            let entry = human_action(
+                item,
+                serde_json::json!({"action": action.as_str(), "by": by, "at": ts,
                     "before": before, "after": after, "state": new_state,
                     "contact_added": contact_added}),
-            };
+            );
             append_audit!(tx, pg, std::slice::from_ref(&entry), None);
             tx.commit().await?;
             Ok(DraftOutcome {
@@ -384,12 +378,7 @@ impl Store {
     /// Closes `item` (a person dealt with it outside ar-triage): it is
     /// resolved now, audited as `by`'s action.
     pub async fn close_item(&self, item: i64, by: &str) -> Result<(), StoreError> {
-        let by = clean(by.trim());
-        if by.is_empty() {
-            return Err(StoreError::Invalid(
-                "--by must name the person acting".into(),
-            ));
-        }
+        let by = actor(by)?;
         let pg = self.dialect() == "postgres";
         let ts = now();
         on_pool!(self, |pool, begin| {
@@ -408,11 +397,10 @@ impl Store {
                     "item {item} does not exist or is already resolved"
                 )));
             }
-            let entry = AuditEntry {
-                kind: "human_action".into(),
-                item: Some(item),
-                data: serde_json::json!({"action": "close", "by": by, "at": ts}),
-            };
+            let entry = human_action(
+                item,
+                serde_json::json!({"action": "close", "by": by, "at": ts}),
+            );
             append_audit!(tx, pg, std::slice::from_ref(&entry), None);
             tx.commit().await?;
             Ok(())

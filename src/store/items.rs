@@ -19,6 +19,21 @@ pub struct ItemFilter {
     /// Only items whose draft is in this state (`awaiting_approval`,
     /// `approved`, `rejected`).
     pub draft_state: Option<String>,
+    /// Only items linked to this client id.
+    pub client: Option<String>,
+    /// Only items with this predicted label (`scope_dispute`, …).
+    pub label: Option<String>,
+    /// Only items of clients whose partner address is this (a partner's
+    /// own view; matched without regard to case).
+    pub partner_email: Option<String>,
+    /// Only this item.
+    pub id: Option<i64>,
+    /// Only items after this id (the cursor of the previous page).
+    pub after: Option<i64>,
+    /// Only unresolved items (`true`) or resolved ones (`false`).
+    pub open: Option<bool>,
+    /// At most this many items (no limit when `None`).
+    pub limit: Option<i64>,
 }
 
 /// An attachment as listed with its item.
@@ -95,52 +110,97 @@ pub struct StoredItem {
     pub sent_at: Option<String>,
     /// The Message-ID the sent draft carried.
     pub sent_message_id: Option<String>,
+    /// Who works the item now (a user name).
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// The partner address of the linked client (who sees its escalation).
+    #[serde(default)]
+    pub partner_email: Option<String>,
+    /// The invoice's amount as decimal text, when linked.
+    #[serde(default)]
+    pub invoice_amount: Option<String>,
+    /// The invoice's currency, when linked.
+    #[serde(default)]
+    pub invoice_currency: Option<String>,
+    /// The invoice's due date, when linked.
+    #[serde(default)]
+    pub invoice_due: Option<String>,
+    /// The invoice's ledger status (`open`, `payment_reported`, …).
+    #[serde(default)]
+    pub invoice_status: Option<String>,
+    /// The PO the invoice carries.
+    #[serde(default)]
+    pub invoice_po: Option<String>,
 }
 
 const ITEM_COLUMNS: &str = "SELECT i.id, i.message_id AS msg, m.message_id, m.source, m.received_at, \
     m.from_addr, m.subject, i.client_id, i.invoice_number, i.candidates, i.labels, i.scores, \
     i.evidence, i.facts, i.status, i.queue, i.reason, i.route, i.rule, i.draft, i.draft_state, \
-    i.escalation, i.follow_up, i.promise, i.resolved_at, i.sent_at, i.sent_message_id \
-    FROM items i JOIN messages m ON m.id = i.message_id";
+    i.escalation, i.follow_up, i.promise, i.resolved_at, i.sent_at, i.sent_message_id, \
+    i.assignee, c.partner_email, v.amount AS inv_amount, v.currency AS inv_currency, \
+    v.due_date AS inv_due, v.status AS inv_status, v.po_number AS inv_po \
+    FROM items i JOIN messages m ON m.id = i.message_id \
+    LEFT JOIN clients c ON c.id = i.client_id \
+    LEFT JOIN invoices v ON v.number = i.invoice_number";
+
+/// The filter of [`ItemFilter`] in SQL, `$1`…`$9`, with the limit as `$10`.
+const ITEM_WHERE: &str = "WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) \
+    AND ($3 IS NULL OR i.draft_state = $3) AND ($4 IS NULL OR i.client_id = $4) \
+    AND ($5 IS NULL OR i.labels LIKE $5) AND ($6 IS NULL OR LOWER(c.partner_email) = LOWER($6)) \
+    AND ($7 IS NULL OR i.id = $7) AND ($8 IS NULL OR i.id > $8) \
+    AND ($9 IS NULL OR ($9 = 1 AND i.resolved_at IS NULL) OR ($9 = 0 AND i.resolved_at IS NOT NULL))";
 
 impl Store {
     /// Items matching `filter`, oldest first, with their attachments.
     pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>, StoreError> {
         on_pool!(self, |pool| {
-            let sql = format!(
-                "{ITEM_COLUMNS} WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) \
-                 AND ($3 IS NULL OR i.draft_state = $3) ORDER BY i.id"
-            );
+            let sql = format!("{ITEM_COLUMNS} {ITEM_WHERE} ORDER BY i.id LIMIT $10");
+            let label = filter
+                .label
+                .as_ref()
+                .map(|l| format!("%\"{}\"%", l.replace(['%', '"'], "")));
+            let open = filter.open.map(i64::from);
             let rows = sqlx::query(&sql)
                 .bind(filter.queue.as_deref())
                 .bind(filter.status.as_deref())
                 .bind(filter.draft_state.as_deref())
+                .bind(filter.client.as_deref())
+                .bind(label.as_deref())
+                .bind(filter.partner_email.as_deref())
+                .bind(filter.id)
+                .bind(filter.after)
+                .bind(open)
+                .bind(filter.limit.unwrap_or(i64::MAX))
                 .fetch_all(pool)
                 .await?;
+            let msgs: std::collections::HashSet<i64> = rows
+                .iter()
+                .map(|r| r.try_get::<i64, _>("msg"))
+                .collect::<Result<_, _>>()?;
             let mut attachments: HashMap<i64, Vec<ItemAttachment>> = HashMap::new();
-            for r in sqlx::query(
-                "SELECT a.message_id, a.filename, a.content_type, a.kind, a.facts FROM attachments a \
-                 JOIN items i ON i.message_id = a.message_id \
-                 WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) \
-                 AND ($3 IS NULL OR i.draft_state = $3) ORDER BY a.message_id, a.position",
-            )
-            .bind(filter.queue.as_deref())
-            .bind(filter.status.as_deref())
-            .bind(filter.draft_state.as_deref())
-            .fetch_all(pool)
-            .await?
-            {
-                let kind: String = r.try_get("kind")?;
-                let facts: String = r.try_get("facts")?;
-                attachments
-                    .entry(r.try_get("message_id")?)
-                    .or_default()
-                    .push(ItemAttachment {
+            if let (Some(lo), Some(hi)) = (msgs.iter().min(), msgs.iter().max()) {
+                for r in sqlx::query(
+                    "SELECT a.message_id, a.filename, a.content_type, a.kind, a.facts FROM attachments a \
+                     WHERE a.message_id >= $1 AND a.message_id <= $2 ORDER BY a.message_id, a.position",
+                )
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(pool)
+                .await?
+                {
+                    let msg: i64 = r.try_get("message_id")?;
+                    if !msgs.contains(&msg) {
+                        continue;
+                    }
+                    let kind: String = r.try_get("kind")?;
+                    let facts: String = r.try_get("facts")?;
+                    attachments.entry(msg).or_default().push(ItemAttachment {
                         filename: r.try_get("filename")?,
                         content_type: r.try_get("content_type")?,
                         kind: serde_json::from_value(serde_json::Value::String(kind))?,
                         facts: serde_json::from_str(&facts)?,
                     });
+                }
             }
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -174,9 +234,52 @@ impl Store {
                     resolved_at: r.try_get("resolved_at")?,
                     sent_at: r.try_get("sent_at")?,
                     sent_message_id: r.try_get("sent_message_id")?,
+                    assignee: r.try_get("assignee")?,
+                    partner_email: r.try_get("partner_email")?,
+                    invoice_amount: r.try_get("inv_amount")?,
+                    invoice_currency: r.try_get("inv_currency")?,
+                    invoice_due: r.try_get("inv_due")?,
+                    invoice_status: r.try_get("inv_status")?,
+                    invoice_po: r.try_get("inv_po")?,
                 });
             }
             Ok(out)
+        })
+    }
+
+    /// One item by id.
+    pub async fn item(&self, id: i64) -> Result<Option<StoredItem>, StoreError> {
+        let filter = ItemFilter {
+            id: Some(id),
+            ..ItemFilter::default()
+        };
+        Ok(self.items(&filter).await?.pop())
+    }
+
+    /// The raw bytes of an item's message.
+    pub async fn item_raw(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        on_pool!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT m.raw FROM items i JOIN messages m ON m.id = i.message_id WHERE i.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| Ok(r.try_get("raw")?)).transpose()
+        })
+    }
+
+    /// Items per queue and status: `(queue, status, count)`.
+    pub async fn items_by_queue(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        on_pool!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT queue, status, COUNT(*) AS n FROM items GROUP BY queue, status ORDER BY queue, status",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("queue")?, r.try_get("status")?, r.try_get("n")?)))
+                .collect()
         })
     }
 

@@ -35,12 +35,16 @@ mod items;
 mod kpis;
 mod ledger;
 mod messages;
+mod users;
+mod work;
 
 pub use audit::{AuditAnchor, AuditEntry, AuditProblem, AuditReport, AuditRow};
 pub use decisions::{DraftAction, DraftOutcome, DraftToSend, SentRecord};
 pub use items::{ItemAttachment, ItemFilter, StoredItem};
 pub use ledger::ImportCounts;
 pub use messages::{ItemDecision, NewItem, NewMessage, Stored, content_hash};
+pub use users::{NewUser, Session};
+pub use work::{Correction, Outcome};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -75,6 +79,9 @@ pub enum StoreError {
     /// not awaiting approval).
     #[error("{0}")]
     Invalid(String),
+    /// The row exists already (a user name taken).
+    #[error("{0}")]
+    Conflict(String),
     /// A stored value is not what the schema promises.
     #[error("database holds an unexpected value: {0}")]
     Corrupt(String),
@@ -274,6 +281,26 @@ pub(crate) fn clean(s: &str) -> String {
         s.replace('\0', "")
     } else {
         s.to_string()
+    }
+}
+
+/// The name of the person acting, cleaned; empty is refused.
+pub(crate) fn actor(by: &str) -> Result<String, StoreError> {
+    let by = clean(by.trim());
+    if by.is_empty() {
+        return Err(StoreError::Invalid(
+            "the person acting must be named (--by NAME)".into(),
+        ));
+    }
+    Ok(by)
+}
+
+/// The audit entry of a person's action on `item`.
+pub(crate) fn human_action(item: i64, data: serde_json::Value) -> AuditEntry {
+    AuditEntry {
+        kind: "human_action".into(),
+        item: Some(item),
+        data,
     }
 }
 
