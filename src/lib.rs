@@ -38,6 +38,8 @@ pub mod cli;
 pub mod domain;
 /// Metrics of the label spec, the keyword baseline and the HTML/JSON report.
 pub mod eval;
+/// The web service: pages, the JSON API, sign-in and roles, health and metrics (axum).
+pub mod http;
 /// Inbox sources (Maildir, IMAP), MIME parsing, auto-replies, attachments and linking.
 pub mod ingest;
 /// JSON Lines reading and writing for spec-format reply files.

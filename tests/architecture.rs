@@ -27,6 +27,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("eval", &["domain", "text", "ingest", "rules"]),
     ("kpis", &["domain"]),
+    (
+        "http",
+        &[
+            "domain", "text", "ingest", "store", "pipeline", "eval", "kpis",
+        ],
+    ),
     ("train", &["domain", "text", "classify", "jsonl"]),
     (
         "cli",
@@ -46,6 +52,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "jsonl",
             "ledger_csv",
             "kpis",
+            "http",
         ],
     ),
 ];

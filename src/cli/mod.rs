@@ -74,6 +74,79 @@ pub enum Command {
     Audit(AuditCommand),
     /// Collections KPIs: dispute rate, resolution time, promise-kept rate, automation, drafts, queues, DSO effect.
     Kpis(KpisArgs),
+    /// Run the service: the web UI and API, and the inbox poller and pipeline when an inbox is given, in one process.
+    Serve(ServeArgs),
+    /// Manage the people who sign in to the web UI.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// People's relabels of items, for retraining.
+    #[command(subcommand)]
+    Corrections(CorrectionsCommand),
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Mark cookies Secure: set when users reach the service over TLS (a proxy in front terminates it).
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Folder of the latest `eval` report (report.json, report.html) for the analyst view.
+    #[arg(long, value_name = "DIR")]
+    pub reports: Option<PathBuf>,
+    /// Hours a browser session lasts.
+    #[arg(long, default_value_t = 12)]
+    pub session_hours: i64,
+    /// The inbox and pipeline (without --maildir or --imap, only the web runs).
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+/// Subcommands of `user`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from $AR_TRIAGE_PASSWORD or the first line of stdin.
+    Add(UserAddArgs),
+}
+
+/// Options of `user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    #[arg(long)]
+    pub name: String,
+    /// collector, partner, analyst or admin.
+    #[arg(long)]
+    pub role: String,
+    /// For partners: the address the ledger names as their clients' partner.
+    #[arg(long)]
+    pub partner_email: Option<String>,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Subcommands of `corrections`.
+#[derive(Debug, Subcommand)]
+pub enum CorrectionsCommand {
+    /// Write every relabel as spec-format JSONL (the person's labels as gold), for `train --extra`.
+    Export(CorrectionsExportArgs),
+}
+
+/// Options of `corrections export`.
+#[derive(Debug, Args)]
+pub struct CorrectionsExportArgs {
+    /// Output file ('-' for stdout).
+    #[arg(long, default_value = "-")]
+    pub out: String,
+    /// Only corrections made at or after this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Settings of the rule table (the rest keep their defaults, see `src/rules`).
@@ -188,6 +261,9 @@ pub struct TrainArgs {
     /// Folder of labelled JSONL files.
     #[arg(long, default_value = "training-data")]
     pub data: PathBuf,
+    /// More labelled JSONL files to train on, e.g. people's corrections from `corrections export` (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub extra: Vec<PathBuf>,
     /// Output folder for the trained classifier.
     #[arg(long, default_value = "models/ar-triage")]
     pub out: PathBuf,
@@ -253,6 +329,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Close(a) => close(a),
         Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
         Command::Kpis(a) => kpis(a),
+        Command::Serve(a) => serve(a),
+        Command::User(UserCommand::Add(a)) => user_add(a),
+        Command::Corrections(CorrectionsCommand::Export(a)) => corrections_export(a),
     }
 }
 
@@ -387,6 +466,7 @@ fn train_cmd(a: TrainArgs) -> Result<i32> {
     let defaults = TrainConfig::default();
     let cfg = TrainConfig {
         data: a.data,
+        extra: a.extra,
         base_model: a.base,
         out: a.out,
         seed: a.seed.unwrap_or(defaults.seed),
@@ -525,7 +605,7 @@ pub struct LedgerImportArgs {
 
 /// Options of `ingest`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("source").required(true).args(["maildir", "imap"])))]
+#[command(group(ArgGroup::new("source").args(["maildir", "imap"])))]
 pub struct IngestArgs {
     /// A Maildir (new/, cur/, tmp/): reads new/ and moves each message to cur/ once stored. A folder without new/ is read as a folder of .eml files (recursively) and left as it is.
     #[arg(long, value_name = "DIR")]
@@ -624,8 +704,8 @@ fn ledger_import(a: LedgerImportArgs) -> Result<i32> {
     })
 }
 
-fn ingest(a: IngestArgs) -> Result<i32> {
-    let rules = a.rules.config()?;
+/// The model of an ingesting command, loaded as `--require-model` says.
+fn ingest_classifier(a: &IngestArgs) -> Result<crate::pipeline::LoadedClassifier> {
     let policy = if a.require_model {
         ModelPolicy::Require
     } else {
@@ -640,38 +720,57 @@ fn ingest(a: IngestArgs) -> Result<i32> {
             e.explain()
         );
     }
+    Ok(loaded)
+}
+
+/// Polls the inbox `a` names through `pipeline` until it is empty
+/// (`--once`) or `stop`.
+async fn poll_inbox(
+    a: &IngestArgs,
+    pipeline: &Pipeline,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<crate::pipeline::IngestReport> {
     let opts = IngestOptions {
         once: a.once,
         poll: std::time::Duration::from_secs(a.poll.max(1)),
         ..IngestOptions::default()
     };
+    if let Some(dir) = &a.maildir {
+        let mut source = MaildirSource::open(dir)?;
+        Ok(pipeline.run(&mut source, &opts, stop).await?)
+    } else if let Some(url) = &a.imap {
+        let password = std::env::var(&a.password_env).with_context(|| {
+            format!(
+                "the IMAP password is read from ${} (set it, or name another variable with --password-env)",
+                a.password_env
+            )
+        })?;
+        let tls = match (&a.tls_ca, a.tls, a.allow_plain) {
+            (Some(ca), _, _) => TlsMode::CaFile(ca.clone()),
+            (None, true, _) => TlsMode::Required,
+            (None, false, true) => TlsMode::InsecurePlain,
+            (None, false, false) => TlsMode::Auto,
+        };
+        let mut source = ImapSource::connect(url, &password, tls).await?;
+        Ok(pipeline.run(&mut source, &opts, stop).await?)
+    } else {
+        bail!("give --maildir DIR or --imap URL");
+    }
+}
+
+fn ingest(a: IngestArgs) -> Result<i32> {
+    if a.maildir.is_none() && a.imap.is_none() {
+        bail!("give --maildir DIR or --imap URL");
+    }
+    let rules = a.rules.config()?;
+    let loaded = ingest_classifier(&a)?;
     runtime()?.block_on(async {
         let store = a.db.open().await?;
         let pipeline = Pipeline::new(store.clone(), loaded.classifier)
             .with_rules(rules)
             .with_thresholds(loaded.thresholds);
         let stop = crate::shutdown::stop_on_signal();
-        let report = if let Some(dir) = &a.maildir {
-            let mut source = MaildirSource::open(dir)?;
-            pipeline.run(&mut source, &opts, stop).await?
-        } else if let Some(url) = &a.imap {
-            let password = std::env::var(&a.password_env).with_context(|| {
-                format!(
-                    "the IMAP password is read from ${} (set it, or name another variable with --password-env)",
-                    a.password_env
-                )
-            })?;
-            let tls = match (&a.tls_ca, a.tls, a.allow_plain) {
-                (Some(ca), _, _) => TlsMode::CaFile(ca.clone()),
-                (None, true, _) => TlsMode::Required,
-                (None, false, true) => TlsMode::InsecurePlain,
-                (None, false, false) => TlsMode::Auto,
-            };
-            let mut source = ImapSource::connect(url, &password, tls).await?;
-            pipeline.run(&mut source, &opts, stop).await?
-        } else {
-            bail!("give --maildir DIR or --imap URL");
-        };
+        let report = poll_inbox(&a, &pipeline, stop).await?;
         println!(
             "ingested {} messages into {}: {} new items ({} drafts, {} collections, {} partner), {} already stored{}",
             report.fetched,
@@ -695,6 +794,105 @@ fn ingest(a: IngestArgs) -> Result<i32> {
     })
 }
 
+fn serve(a: ServeArgs) -> Result<i32> {
+    let rules = a.ingest.rules.config()?;
+    let loaded = ingest_classifier(&a.ingest)?;
+    runtime()?.block_on(async {
+        let store = a.ingest.db.open().await?;
+        let classifier = loaded.classifier.clone();
+        let pipeline = Pipeline::new(store.clone(), loaded.classifier)
+            .with_rules(rules)
+            .with_thresholds(loaded.thresholds);
+        let stop = crate::shutdown::stop_on_signal();
+        let cfg = crate::http::WebConfig {
+            secure_cookies: a.secure_cookies,
+            reports: a.reports.clone(),
+            session_hours: a.session_hours,
+        };
+        let state = crate::http::AppState::new(store.clone(), Some(classifier), cfg);
+        let web = tokio::spawn(crate::http::serve(state, a.listen, stop.clone()));
+        let inbox = a.ingest.maildir.is_some() || a.ingest.imap.is_some();
+        println!(
+            "ar-triage serving on http://{}/ ({}); stop with Ctrl-C",
+            a.listen,
+            if inbox {
+                "polling the inbox"
+            } else {
+                "no inbox given: web only"
+            }
+        );
+        if inbox {
+            // A poller that fails leaves the web running; the log says why.
+            match poll_inbox(&a.ingest, &pipeline, stop.clone()).await {
+                Ok(r) => tracing::info!(
+                    fetched = r.fetched,
+                    stored = r.stored,
+                    "inbox poller finished"
+                ),
+                Err(e) => tracing::error!("inbox poller stopped: {e:#}"),
+            }
+        }
+        web.await.context("web server task")??;
+        store.close().await;
+        Ok(0)
+    })
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("AR_TRIAGE_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn user_add(a: UserAddArgs) -> Result<i32> {
+    let password = read_password()?;
+    if password.chars().count() < 10 {
+        bail!("a password has at least ten characters");
+    }
+    let role: crate::domain::UserRole = a.role.parse()?;
+    let hash = crate::http::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let user = store
+            .add_user(&crate::store::NewUser {
+                name: &a.name,
+                role,
+                partner_email: a.partner_email.as_deref(),
+                password_hash: &hash,
+            })
+            .await?;
+        store.close().await;
+        println!("added {} ({})", user.name, user.role);
+        Ok(0)
+    })
+}
+
+fn corrections_export(a: CorrectionsExportArgs) -> Result<i32> {
+    let list = runtime()?.block_on(async {
+        let store = a.db.open().await?;
+        let list = store.corrections(a.since.as_deref()).await?;
+        store.close().await;
+        anyhow::Ok(list)
+    })?;
+    let output: Box<dyn Write> = if a.out == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out))?)
+    };
+    let mut out = BufWriter::new(output);
+    for c in &list {
+        writeln!(out, "{}", serde_json::to_string(&c.as_labelled())?)?;
+    }
+    out.flush()?;
+    eprintln!("exported {} corrections", list.len());
+    Ok(0)
+}
+
 fn items(a: ItemsArgs) -> Result<i32> {
     let list = runtime()?.block_on(async {
         let store = a.db.open().await?;
@@ -703,6 +901,7 @@ fn items(a: ItemsArgs) -> Result<i32> {
                 queue: a.queue.clone(),
                 status: a.status.clone(),
                 draft_state: None,
+                ..ItemFilter::default()
             })
             .await?;
         store.close().await;

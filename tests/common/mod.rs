@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod web;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,410 @@
+//! The JSON API under `/api/v1`: everything the pages do, for API clients
+//! (bearer tokens) and for scripts in a signed-in browser (session cookie
+//! plus the `x-csrf-token` header on writes). Permissions are the pages'
+//! ([`super::auth::Authed`]); a partner asking for another partner's item
+//! gets 404.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::auth::{self, Authed};
+use super::error::HttpError;
+use super::pages::{self, QueueQuery};
+use super::{AppState, view};
+use crate::domain::{Action, User};
+use crate::store::{AuditRow, Correction, DraftOutcome, StoredItem};
+
+/// Largest page the API hands out.
+pub const MAX_LIMIT: i64 = 200;
+
+/// One route of the API: method, path (axum syntax), what it does and its
+/// handler. [`router`] and the OpenAPI document
+/// ([`super::openapi::document`]) are both built from this table, so
+/// neither can list a route the other lacks.
+pub struct ApiRoute {
+    /// `get` or `post`.
+    pub method: &'static str,
+    /// Path under `/api/v1`.
+    pub path: &'static str,
+    /// One line for the document.
+    pub summary: &'static str,
+    /// The handler.
+    pub handler: axum::routing::MethodRouter<AppState>,
+}
+
+fn route(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    handler: axum::routing::MethodRouter<AppState>,
+) -> ApiRoute {
+    ApiRoute {
+        method,
+        path,
+        summary,
+        handler,
+    }
+}
+
+/// The API's routes, in the order the document lists them.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        route(
+            "get",
+            "/items",
+            "List items (filters: queue, label, client, status, max_score, open; cursor pagination).",
+            get(list_items),
+        ),
+        route(
+            "get",
+            "/items/{id}",
+            "One item with its message (client text, quoted history, evidence) and audit trail.",
+            get(item),
+        ),
+        route(
+            "post",
+            "/items/{id}/draft",
+            "Approve, edit or reject the item's draft.",
+            post(draft),
+        ),
+        route(
+            "post",
+            "/items/{id}/relabel",
+            "Relabel the item; stored as a correction.",
+            post(relabel),
+        ),
+        route(
+            "post",
+            "/items/{id}/assign",
+            "Assign the item to a user (or to nobody).",
+            post(assign),
+        ),
+        route(
+            "post",
+            "/items/{id}/resolve",
+            "Resolve the item.",
+            post(resolve),
+        ),
+        route(
+            "post",
+            "/items/{id}/outcome",
+            "Record a partner's outcome of an escalated dispute.",
+            post(outcome),
+        ),
+        route("get", "/kpis", "Collections KPIs.", get(kpis)),
+        route(
+            "get",
+            "/reports/latest",
+            "The latest eval report (report.json).",
+            get(report),
+        ),
+        route(
+            "get",
+            "/corrections",
+            "Every correction (relabel) made.",
+            get(corrections),
+        ),
+        route("get", "/users", "Users (admin).", get(users)),
+        route("post", "/users", "Add a user (admin).", post(add_user)),
+        route("get", "/me", "The signed-in user.", get(whoami)),
+        route(
+            "post",
+            "/tokens",
+            "Create an API token for the signed-in user (shown once).",
+            post(new_token),
+        ),
+        route("get", "/openapi.json", "This document.", get(openapi)),
+    ]
+}
+
+/// The API's router: the [`routes`] table; two methods on one path merge.
+pub fn router() -> Router<AppState> {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |r, a| r.route(a.path, a.handler))
+}
+
+/// The list query: the queue page's filters plus `cursor` and `limit`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(flatten)]
+    filters: QueueQuery,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<i64>,
+    /// Items per page (default 50, at most [`MAX_LIMIT`]).
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// A page of items.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ItemPage {
+    /// The items, oldest first.
+    pub items: Vec<StoredItem>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<i64>,
+}
+
+async fn list_items(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(mut q): Query<ListQuery>,
+) -> Result<Json<ItemPage>, HttpError> {
+    a.require(Action::ReadItems)?;
+    let limit = q.limit.unwrap_or(pages::PAGE_SIZE);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(HttpError::BadRequest(format!(
+            "limit must be 1 to {MAX_LIMIT}"
+        )));
+    }
+    q.filters.after = q.cursor;
+    let (items, next_cursor) = pages::page_of_items(&state, &a.user, &q.filters, limit).await?;
+    Ok(Json(ItemPage { items, next_cursor }))
+}
+
+/// An item with its message as shown and its audit trail.
+#[derive(Debug, Serialize)]
+pub struct ItemDetail {
+    /// The item.
+    pub item: StoredItem,
+    /// The message: client text, quoted history, evidence marks.
+    pub message: view::MessageView,
+    /// The item's audit rows.
+    pub audit: Vec<AuditRow>,
+}
+
+async fn item(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<i64>,
+) -> Result<Json<ItemDetail>, HttpError> {
+    a.require(Action::ReadItems)?;
+    let item = a.check_item(state.store().item(id).await?)?;
+    let raw = state.store().item_raw(id).await?.unwrap_or_default();
+    Ok(Json(ItemDetail {
+        message: view::message_view(&raw, &item.evidence),
+        audit: state.store().item_audit(id).await?,
+        item,
+    }))
+}
+
+/// A draft action.
+#[derive(Debug, Deserialize)]
+pub struct DraftRequest {
+    /// `approve`, `edit` or `reject`.
+    pub action: String,
+    /// The new text, for `edit`.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+async fn draft(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Json(r): Json<DraftRequest>,
+) -> Result<Json<DraftOutcome>, HttpError> {
+    pages::may_act(&state, &a, id, Action::ActOnDrafts).await?;
+    let action = pages::draft_action(&r.action)?;
+    Ok(Json(
+        state
+            .store()
+            .draft_action(id, action, &a.user.name, r.body.as_deref())
+            .await?,
+    ))
+}
+
+/// New labels for an item (empty: `other`).
+#[derive(Debug, Deserialize)]
+pub struct RelabelRequest {
+    /// Label names.
+    pub labels: Vec<String>,
+}
+
+async fn relabel(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Json(r): Json<RelabelRequest>,
+) -> Result<Json<Correction>, HttpError> {
+    let labels = pages::parse_labels(&r.labels)?;
+    Ok(Json(pages::relabel(&state, &a, id, &labels).await?))
+}
+
+/// Who should work an item (`null`: nobody).
+#[derive(Debug, Deserialize)]
+pub struct AssignRequest {
+    /// A user name.
+    pub assignee: Option<String>,
+}
+
+/// The answer of actions that return nothing else.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Done {
+    /// The item acted on.
+    pub item: i64,
+    /// What was done.
+    pub done: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Json(r): Json<AssignRequest>,
+) -> Result<Json<Done>, HttpError> {
+    pages::may_act(&state, &a, id, Action::WorkItems).await?;
+    state
+        .store()
+        .assign(id, &a.user.name, r.assignee.as_deref())
+        .await?;
+    Ok(Json(Done {
+        item: id,
+        done: "assign".into(),
+    }))
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<i64>,
+) -> Result<Json<Done>, HttpError> {
+    pages::may_act(&state, &a, id, Action::WorkItems).await?;
+    state.store().close_item(id, &a.user.name).await?;
+    Ok(Json(Done {
+        item: id,
+        done: "resolve".into(),
+    }))
+}
+
+/// A partner's decision on a dispute.
+#[derive(Debug, Deserialize)]
+pub struct OutcomeRequest {
+    /// `accept`, `credit` or `reject`.
+    pub outcome: String,
+    /// A note for the audit log.
+    #[serde(default)]
+    pub note: String,
+}
+
+async fn outcome(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<i64>,
+    Json(r): Json<OutcomeRequest>,
+) -> Result<Json<Done>, HttpError> {
+    pages::may_act(&state, &a, id, Action::RecordOutcome).await?;
+    let outcome = r.outcome.parse()?;
+    state
+        .store()
+        .record_outcome(id, &a.user.name, outcome, &r.note)
+        .await?;
+    Ok(Json(Done {
+        item: id,
+        done: format!("outcome {}", r.outcome.trim()),
+    }))
+}
+
+async fn kpis(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    a.require(Action::ReadReports)?;
+    let data = pages::analyst_data(&state).await?;
+    Ok(Json(data["kpis"].clone()))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    a.require(Action::ReadReports)?;
+    let dir = state.config().reports.clone().ok_or(HttpError::NotFound)?;
+    let text = std::fs::read_to_string(dir.join("report.json")).map_err(|_| HttpError::NotFound)?;
+    serde_json::from_str(&text)
+        .map(Json)
+        .map_err(|e| HttpError::Internal(format!("report.json: {e}")))
+}
+
+async fn corrections(
+    State(state): State<AppState>,
+    a: Authed,
+) -> Result<Json<Vec<Correction>>, HttpError> {
+    a.require(Action::ReadReports)?;
+    Ok(Json(state.store().corrections(None).await?))
+}
+
+async fn users(State(state): State<AppState>, a: Authed) -> Result<Json<Vec<User>>, HttpError> {
+    a.require(Action::ManageUsers)?;
+    Ok(Json(state.store().users().await?))
+}
+
+/// A user to add.
+#[derive(Debug, Deserialize)]
+pub struct NewUserRequest {
+    /// Login name.
+    pub name: String,
+    /// `collector`, `partner`, `analyst` or `admin`.
+    pub role: String,
+    /// For partners.
+    #[serde(default)]
+    pub partner_email: Option<String>,
+    /// At least ten characters.
+    pub password: String,
+}
+
+async fn add_user(
+    State(state): State<AppState>,
+    a: Authed,
+    Json(r): Json<NewUserRequest>,
+) -> Result<Json<User>, HttpError> {
+    a.require(Action::ManageUsers)?;
+    Ok(Json(
+        pages::add_user(
+            &state,
+            &r.name,
+            &r.role,
+            r.partner_email.as_deref(),
+            &r.password,
+        )
+        .await?,
+    ))
+}
+
+async fn whoami(a: Authed) -> Json<User> {
+    Json(a.user)
+}
+
+/// A token request.
+#[derive(Debug, Deserialize)]
+pub struct TokenRequest {
+    /// What the token is for (shown to admins).
+    pub label: String,
+}
+
+/// A new API token: shown once, stored hashed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NewToken {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+async fn new_token(
+    State(state): State<AppState>,
+    a: Authed,
+    Json(r): Json<TokenRequest>,
+) -> Result<Json<NewToken>, HttpError> {
+    let token = auth::random_token();
+    state
+        .store()
+        .add_api_token(a.user.id, &auth::token_hash(&token), &r.label)
+        .await?;
+    Ok(Json(NewToken { token }))
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(super::openapi::document())
+}

@@ -1,0 +1,893 @@
+//! The web service through its router (`app()` + `oneshot`, no port):
+//! sign-in with CSRF and a failure limit, roles and partner scoping in the
+//! pages and the API alike, draft actions, relabels stored as corrections,
+//! assignment and outcomes audited with the user, escaping of hostile mail,
+//! the security headers, health, readiness, metrics and the OpenAPI
+//! document.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use common::pg::PgSchema;
+use common::web::{PASSWORD, Web, eml, standard_messages, world, world_on};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+async fn call(w: &Web, req: Request<Body>) -> Answer {
+    let res = ar_triage::http::app(w.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+fn bearer(
+    method: Method,
+    path: &str,
+    token: &str,
+    json: Option<serde_json::Value>,
+) -> Request<Body> {
+    let b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    match json {
+        Some(j) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(j.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    }
+}
+
+/// A draft action through the API with a bearer token.
+async fn draft_call(w: &Web, token: &str, id: i64, action: &str) -> Answer {
+    call(
+        w,
+        bearer(
+            Method::POST,
+            &format!("/api/v1/items/{id}/draft"),
+            token,
+            Some(serde_json::json!({ "action": action })),
+        ),
+    )
+    .await
+}
+
+fn form(path: &str, cookie: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// The value of `name`'s hidden field in an HTML form.
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let i = html.find(&key).unwrap_or_else(|| panic!("no {name} field")) + key.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+fn set_cookie(a: &Answer, name: &str) -> Option<String> {
+    a.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// Signs in through the form; the session cookie and the CSRF token of
+/// its pages.
+async fn sign_in(w: &Web, name: &str) -> (String, String) {
+    let page = call(w, get("/login")).await;
+    let login = set_cookie(&page, "art_login").unwrap();
+    let a = call(
+        w,
+        form(
+            "/login",
+            &login,
+            &[
+                ("name", name),
+                ("password", PASSWORD),
+                ("csrf", &hidden(&page.body, "csrf")),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let session = set_cookie(&a, "art_session").unwrap();
+    let cookie = set_cookie(&a, "art_session")
+        .map(|c| c.to_string())
+        .unwrap();
+    assert!(
+        a.headers.get_all(header::SET_COOKIE).iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .contains("HttpOnly")
+            && v.to_str().unwrap().contains("SameSite=Strict")),
+    );
+    let page = call(
+        w,
+        Request::get("/")
+            .header(header::COOKIE, &session)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let landing = page.headers[header::LOCATION].to_str().unwrap().to_string();
+    let page = call(
+        w,
+        Request::get(&landing)
+            .header(header::COOKIE, &session)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{landing}: {}", page.body);
+    (cookie, hidden(&page.body, "csrf"))
+}
+
+fn with_cookie(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_forms_token_the_right_password_and_few_failures() {
+    let w = world(standard_messages()).await;
+    // Pages need a session.
+    let a = call(&w, get("/queue")).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.headers[header::LOCATION], "/login");
+    let page = call(&w, get("/login")).await;
+    let login = set_cookie(&page, "art_login").unwrap();
+    let token = hidden(&page.body, "csrf");
+    // Without the form's token: refused, however right the password.
+    let a = call(
+        &w,
+        form(
+            "/login",
+            "",
+            &[
+                ("name", "collector"),
+                ("password", PASSWORD),
+                ("csrf", &token),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = call(
+        &w,
+        form(
+            "/login",
+            &login,
+            &[
+                ("name", "collector"),
+                ("password", "wrong password"),
+                ("csrf", &token),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.body.contains("Wrong user name or password"));
+    assert!(set_cookie(&a, "art_session").is_none());
+    // Four more failures lock the name, even for the right password.
+    for _ in 0..4 {
+        call(
+            &w,
+            form(
+                "/login",
+                &login,
+                &[
+                    ("name", "collector"),
+                    ("password", "nope nope"),
+                    ("csrf", &token),
+                ],
+            ),
+        )
+        .await;
+    }
+    let a = call(
+        &w,
+        form(
+            "/login",
+            &login,
+            &[
+                ("name", "collector"),
+                ("password", PASSWORD),
+                ("csrf", &token),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another user is not locked.
+    let (cookie, _) = sign_in(&w, "admin").await;
+    assert_eq!(
+        call(&w, with_cookie("/queue", &cookie)).await.status,
+        StatusCode::OK
+    );
+    // A session token the store never issued signs nobody in.
+    let a = call(&w, with_cookie("/queue", "art_session=00ff")).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_partner_sees_only_their_own_clients_in_the_pages_and_the_api() {
+    a_partner_sees_only_their_own_clients_in_the_pages_and_the_api_on(
+        &world(standard_messages()).await,
+    )
+    .await;
+}
+
+async fn a_partner_sees_only_their_own_clients_in_the_pages_and_the_api_on(w: &Web) {
+    let acme = w.item("acme-dispute@acme.example").await;
+    let bolt = w.item("bolt-dispute@bolt.example").await;
+    assert_eq!(acme.queue, "partner");
+    assert_eq!(bolt.queue, "partner");
+    let dana = w.token("dana").await;
+    let list = call(w, bearer(Method::GET, "/api/v1/items", &dana, None)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let ids: Vec<i64> = list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&acme.id));
+    assert!(!ids.contains(&bolt.id), "{ids:?}");
+    assert!(ids.len() >= 2, "dana sees every ACME item: {ids:?}");
+    let a = call(
+        w,
+        bearer(
+            Method::GET,
+            &format!("/api/v1/items/{}", bolt.id),
+            &dana,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let missing = call(w, bearer(Method::GET, "/api/v1/items/99999", &dana, None)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        a.body, missing.body,
+        "another partner's item looks like a missing one"
+    );
+    let a = call(
+        w,
+        bearer(
+            Method::GET,
+            &format!("/api/v1/items/{}", acme.id),
+            &dana,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.json()["message"]["pieces"].as_array().is_some());
+    // The pages agree.
+    let (cookie, csrf) = sign_in(w, "dana").await;
+    let p = call(w, with_cookie("/partner", &cookie)).await;
+    assert!(p.body.contains(&format!("/items/{}", acme.id)));
+    assert!(!p.body.contains(&format!("/items/{}\"", bolt.id)));
+    assert_eq!(
+        call(w, with_cookie(&format!("/items/{}", bolt.id), &cookie))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Outcomes: only on their own escalations, audited with their name.
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/outcome", bolt.id),
+            &cookie,
+            &[("csrf", &csrf), ("outcome", "credit")],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/outcome", acme.id),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("outcome", "credit"),
+                ("note", "10 h credited"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let trail = w.store.item_audit(acme.id).await.unwrap();
+    let last: serde_json::Value = serde_json::from_str(&trail.last().unwrap().content).unwrap();
+    assert_eq!(last["data"]["action"], "outcome");
+    assert_eq!(last["data"]["by"], "dana");
+    assert_eq!(last["data"]["outcome"], "credit");
+    assert_eq!(last["data"]["note"], "10 h credited");
+    // A partner approves no drafts.
+    let promise = w.item("acme-promise@acme.example").await;
+    let a = draft_call(w, &dana, promise.id, "approve").await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn analysts_read_reports_and_corrections_but_act_on_no_item() {
+    let w = world(standard_messages()).await;
+    let promise = w.item("acme-promise@acme.example").await;
+    assert_eq!(promise.draft_state.as_deref(), Some("awaiting_approval"));
+    let t = w.token("analyst").await;
+    for (m, path, body) in [
+        (
+            Method::POST,
+            format!("/api/v1/items/{}/draft", promise.id),
+            Some(serde_json::json!({"action": "approve"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/items/{}/relabel", promise.id),
+            Some(serde_json::json!({"labels": []})),
+        ),
+        (Method::GET, "/api/v1/items".to_string(), None),
+        (Method::GET, "/api/v1/users".to_string(), None),
+    ] {
+        let a = call(&w, bearer(m.clone(), &path, &t, body)).await;
+        assert!(
+            a.status == StatusCode::FORBIDDEN || a.status == StatusCode::NOT_FOUND,
+            "{m} {path}: {}",
+            a.status
+        );
+    }
+    assert_eq!(
+        w.item("acme-promise@acme.example")
+            .await
+            .draft_state
+            .as_deref(),
+        Some("awaiting_approval")
+    );
+    assert_eq!(
+        call(&w, bearer(Method::GET, "/api/v1/kpis", &t, None))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&w, bearer(Method::GET, "/api/v1/corrections", &t, None))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let (cookie, _) = sign_in(&w, "analyst").await;
+    let page = call(&w, with_cookie("/analyst", &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Corrections"));
+    assert_eq!(
+        call(&w, with_cookie("/queue", &cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_collector_works_drafts_and_items_and_every_action_is_audited_with_the_user() {
+    a_collector_works_drafts_and_items_and_every_action_is_audited_with_the_user_on(
+        &world(standard_messages()).await,
+    )
+    .await;
+}
+
+async fn a_collector_works_drafts_and_items_and_every_action_is_audited_with_the_user_on(w: &Web) {
+    let promise = w.item("acme-promise@acme.example").await;
+    let unsure = w.item("acme-unsure@acme.example").await;
+    let (cookie, csrf) = sign_in(w, "collector").await;
+    // The item page shows the draft in its editor.
+    let page = call(w, with_cookie(&format!("/items/{}", promise.id), &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<textarea name=\"body\""));
+    // A form without the session's token does nothing.
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/draft", promise.id),
+            &cookie,
+            &[("csrf", "forged"), ("action", "approve")],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.item("acme-promise@acme.example")
+            .await
+            .draft_state
+            .as_deref(),
+        Some("awaiting_approval")
+    );
+    // Approving an edited text saves the edit first, then approves it.
+    let edited =
+        "Dear Jo,\n\nThank you: we note payment of INV-2 on 27 November 2026.\n\nKind regards";
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/draft", promise.id),
+            &cookie,
+            &[("csrf", &csrf), ("action", "approve"), ("body", edited)],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let after = w.item("acme-promise@acme.example").await;
+    assert_eq!(after.draft_state.as_deref(), Some("approved"));
+    assert_eq!(after.draft.unwrap()["body"], edited);
+    let actions: Vec<serde_json::Value> = w
+        .store
+        .item_audit(promise.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.kind == "human_action")
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.content).unwrap()["data"].clone())
+        .collect();
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert_eq!(actions[0]["action"], "edit");
+    assert_eq!(actions[0]["after"], edited);
+    assert_eq!(actions[1]["action"], "approve");
+    assert!(actions.iter().all(|a| a["by"] == "collector"));
+    // Relabel: a correction with who, when, before and after.
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/relabel", unsure.id),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("label", "approval_pending"),
+                ("label", "po_mismatch"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let corrections = w.store.corrections(None).await.unwrap();
+    assert_eq!(corrections.len(), 1);
+    let c = &corrections[0];
+    assert_eq!(c.by, "collector");
+    assert_eq!(c.item, unsure.id);
+    assert_eq!(
+        c.new_labels,
+        vec![
+            ar_triage::domain::Label::ApprovalPending,
+            ar_triage::domain::Label::PoMismatch
+        ]
+    );
+    assert!(c.body.contains("Thanks, noted."));
+    let exported = c.as_labelled();
+    assert_eq!(exported.labels, c.new_labels);
+    assert_eq!(
+        w.item("acme-unsure@acme.example").await.labels,
+        c.new_labels,
+        "the item keeps the person's labels"
+    );
+    // Assign to a user, then resolve.
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/assign", unsure.id),
+            &cookie,
+            &[("csrf", &csrf), ("assignee", "admin")],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/assign", unsure.id),
+            &cookie,
+            &[("csrf", &csrf), ("assignee", "nobody-here")],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        w.item("acme-unsure@acme.example").await.assignee.as_deref(),
+        Some("admin")
+    );
+    let a = call(
+        w,
+        form(
+            &format!("/items/{}/resolve", unsure.id),
+            &cookie,
+            &[("csrf", &csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert!(
+        w.item("acme-unsure@acme.example")
+            .await
+            .resolved_at
+            .is_some()
+    );
+    let kinds: Vec<String> = w
+        .store
+        .item_audit(unsure.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.kind == "human_action")
+        .map(|r| {
+            let v: serde_json::Value = serde_json::from_str(&r.content).unwrap();
+            format!(
+                "{} by {}",
+                v["data"]["action"].as_str().unwrap(),
+                v["data"]["by"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "relabel by collector",
+            "assign by collector",
+            "close by collector"
+        ]
+    );
+    // The API refuses cookie-authenticated writes without the CSRF header.
+    let req = Request::post(format!("/api/v1/items/{}/resolve", promise.id))
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(w, req).await.status, StatusCode::FORBIDDEN);
+    assert!(w.store.verify_audit().await.unwrap().problem.is_none());
+}
+
+#[tokio::test]
+async fn the_api_lists_with_filters_and_cursor_pages_and_answers_bad_input_clearly() {
+    the_api_lists_with_filters_and_cursor_pages_and_answers_bad_input_clearly_on(
+        &world(standard_messages()).await,
+    )
+    .await;
+}
+
+async fn the_api_lists_with_filters_and_cursor_pages_and_answers_bad_input_clearly_on(w: &Web) {
+    let t = w.token("collector").await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<i64> = None;
+    loop {
+        let path = match cursor {
+            Some(c) => format!("/api/v1/items?limit=1&cursor={c}"),
+            None => "/api/v1/items?limit=1".to_string(),
+        };
+        let page = call(w, bearer(Method::GET, &path, &t, None)).await.json();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 1);
+        seen.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
+        match page["next_cursor"].as_i64() {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen.windows(2).all(|p| p[0] < p[1]));
+    let disputes = call(
+        w,
+        bearer(Method::GET, "/api/v1/items?label=scope_dispute", &t, None),
+    )
+    .await
+    .json();
+    assert_eq!(disputes["items"].as_array().unwrap().len(), 2);
+    let bolt = call(
+        w,
+        bearer(Method::GET, "/api/v1/items?client=BOLT", &t, None),
+    )
+    .await
+    .json();
+    assert_eq!(bolt["items"].as_array().unwrap().len(), 1);
+    let unsure = call(
+        w,
+        bearer(Method::GET, "/api/v1/items?max_score=0.5", &t, None),
+    )
+    .await
+    .json();
+    assert_eq!(unsure["items"].as_array().unwrap().len(), 1);
+    for bad in [
+        "/api/v1/items?label=urgent",
+        "/api/v1/items?limit=0",
+        "/api/v1/items?max_score=2",
+    ] {
+        let a = call(w, bearer(Method::GET, bad, &t, None)).await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(a.json()["error"].as_str().unwrap().len() > 5);
+    }
+    let promise = w.item("acme-promise@acme.example").await;
+    let a = draft_call(w, &t, promise.id, "launch").await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = draft_call(w, &t, promise.id, "reject").await;
+    assert_eq!(a.status, StatusCode::OK);
+    // Acting twice on one draft is a clear 4xx, not a 500.
+    let a = draft_call(w, &t, promise.id, "approve").await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        a.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("not awaiting approval")
+    );
+    let a = call(w, bearer(Method::GET, "/api/v1/items", "not-a-token", None)).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn hostile_mail_is_shown_as_escaped_text_under_a_strict_policy() {
+    let hostile = "<script>alert(1)</script> <img src=x onerror=alert(2)> {{ 7*7 }} out of scope";
+    let html_mail = "Message-ID: <html@acme.example>\nFrom: \"<svg onload=alert(3)>\" <ap@acme.example>\n\
+        To: ar@ourfirm.example\nSubject: =?utf-8?b?PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==?=\n\
+        Date: Mon, 16 Nov 2026 09:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n\
+        <p>We will pay <b>INV-2</b> soon.</p><script>alert(5)</script><a href=\"javascript:alert(6)\">x</a>\n";
+    let mut messages = standard_messages();
+    messages.push((
+        "hostile".into(),
+        eml(
+            "hostile@acme.example",
+            "ap@acme.example",
+            "<i>Re</i> INV-1",
+            hostile,
+        ),
+    ));
+    messages.push(("html".into(), html_mail.as_bytes().to_vec()));
+    let w = world(messages).await;
+    let (cookie, _) = sign_in(&w, "admin").await;
+    let mut pages = vec!["/queue".to_string(), "/partner".to_string()];
+    for mid in ["hostile@acme.example", "html@acme.example"] {
+        pages.push(format!("/items/{}", w.item(mid).await.id));
+    }
+    for p in &pages {
+        let a = call(&w, with_cookie(p, &cookie)).await;
+        assert_eq!(a.status, StatusCode::OK, "{p}");
+        let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        for raw in [
+            "<script>alert",
+            "<img src=x",
+            "<svg onload",
+            "href=\"javascript:",
+            "<i>Re</i>",
+            ">49<",
+        ] {
+            assert!(!a.body.contains(raw), "{p} carries {raw:?} unescaped");
+        }
+        assert!(
+            !a.body.contains(" 49 "),
+            "{p}: a template string in mail was evaluated"
+        );
+    }
+    let item = call(
+        &w,
+        with_cookie(
+            &format!("/items/{}", w.item("hostile@acme.example").await.id),
+            &cookie,
+        ),
+    )
+    .await;
+    assert!(
+        item.body
+            .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || item.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the client's words are shown, escaped"
+    );
+    assert!(item.body.contains("{{ 7*7 }}"));
+    let html = call(
+        &w,
+        with_cookie(
+            &format!("/items/{}", w.item("html@acme.example").await.id),
+            &cookie,
+        ),
+    )
+    .await;
+    assert!(html.body.contains("shown as the text it was converted to"));
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_every_api_route_in_the_openapi_document() {
+    let w = world(standard_messages()).await;
+    assert_eq!(call(&w, get("/healthz")).await.status, StatusCode::OK);
+    let r = call(&w, get("/readyz")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("database: ok"));
+    let m = call(&w, get("/metrics")).await;
+    assert!(
+        m.body
+            .contains("ar_triage_items{queue=\"partner\",status=\"new\"} 2"),
+        "{}",
+        m.body
+    );
+    assert!(m.body.contains("ar_triage_http_requests_total"));
+    let doc = call(&w, get("/api/v1/openapi.json")).await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let routes = ar_triage::http::api::routes();
+    assert!(routes.len() >= 14);
+    for r in &routes {
+        assert!(
+            doc["paths"][r.path][r.method].is_object(),
+            "{} {} is missing from the document",
+            r.method,
+            r.path
+        );
+        // The router really serves it: without credentials it answers
+        // 401, never 404 or 405.
+        if r.path == "/openapi.json" {
+            continue;
+        }
+        let path = format!("/api/v1{}", r.path.replace("{id}", "1"));
+        let method = if r.method == "get" {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        let a = call(
+            &w,
+            Request::builder()
+                .method(method)
+                .uri(&path)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{} {path}", r.method);
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(documented, routes.len());
+}
+
+#[tokio::test]
+async fn admins_add_users_and_others_cannot() {
+    let w = world(standard_messages()).await;
+    let (cookie, csrf) = sign_in(&w, "admin").await;
+    let a = call(
+        &w,
+        form(
+            "/admin/users",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name", "ruth"),
+                ("role", "partner"),
+                ("partner_email", "ruth@ourfirm.example"),
+                ("password", "long enough pw"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains("Added ruth (partner)"));
+    let a = call(
+        &w,
+        form(
+            "/admin/users",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name", "ruth"),
+                ("role", "collector"),
+                ("password", "long enough pw"),
+            ],
+        ),
+    )
+    .await;
+    assert!(a.body.contains("exists"));
+    let a = call(
+        &w,
+        form(
+            "/admin/users",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name", "x"),
+                ("role", "partner"),
+                ("password", "long enough pw"),
+            ],
+        ),
+    )
+    .await;
+    assert!(
+        a.body.contains("partner needs"),
+        "a partner without an address owns nothing"
+    );
+    let t = w.token("collector").await;
+    let a = call(
+        &w,
+        bearer(
+            Method::POST,
+            "/api/v1/users",
+            &t,
+            Some(serde_json::json!({"name": "eve", "role": "admin", "password": "0123456789"})),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(
+        w.store
+            .users()
+            .await
+            .unwrap()
+            .iter()
+            .all(|u| u.name != "eve")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scoping_actions_and_paging_work_the_same_on_postgres() {
+    let Some(pg) = PgSchema::create().await else {
+        return;
+    };
+    let w = world_on(
+        pg.store.clone(),
+        tempfile::tempdir().unwrap(),
+        standard_messages(),
+    )
+    .await;
+    a_partner_sees_only_their_own_clients_in_the_pages_and_the_api_on(&w).await;
+    the_api_lists_with_filters_and_cursor_pages_and_answers_bad_input_clearly_on(&w).await;
+    drop(w);
+    pg.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_relabels_and_assignment_work_the_same_on_postgres() {
+    let Some(pg) = PgSchema::create().await else {
+        return;
+    };
+    let w = world_on(
+        pg.store.clone(),
+        tempfile::tempdir().unwrap(),
+        standard_messages(),
+    )
+    .await;
+    a_collector_works_drafts_and_items_and_every_action_is_audited_with_the_user_on(&w).await;
+    drop(w);
+    pg.drop().await;
+}
