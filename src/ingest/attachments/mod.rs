@@ -69,6 +69,15 @@ pub const MAX_FORM_DEPTH: usize = 32;
 /// declared or actual size is treated as a zip bomb.
 pub const MAX_ENTRY_BYTES: u64 = 20 * 1024 * 1024;
 
+/// Largest size one PDF stream may inflate to (32 MiB): page content and
+/// fonts of real statements of work are far smaller; a stream that
+/// inflates beyond it is a decompression bomb, refused before the PDF
+/// reader (which inflates in memory) sees it.
+pub const MAX_PDF_STREAM_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Largest size all streams of one PDF may inflate to together (128 MiB).
+pub const MAX_PDF_INFLATED_BYTES: u64 = 128 * 1024 * 1024;
+
 /// Largest ratio of uncompressed to compressed size of a DOCX entry; beyond
 /// it (once the entry is past [`RATIO_CHECK_BYTES`]) the entry is refused.
 pub const MAX_RATIO: u64 = 100;
@@ -98,6 +107,9 @@ pub enum ReadError {
     /// until the stack overflows, which no `catch_unwind` survives.
     #[error("PDF refused: its form XObjects {0}")]
     PdfRecursiveForms(String),
+    /// A compressed stream would inflate beyond the limits.
+    #[error("PDF refused: decompression bomb guard: {0}")]
+    PdfBomb(String),
     /// The PDF reader panicked; the panic was caught.
     #[error("PDF could not be processed (the PDF reader failed on it)")]
     PdfCrashed,
@@ -332,6 +344,63 @@ mod tests {
         let mut bytes = Vec::new();
         doc.save_to(&mut bytes).expect("PDF written");
         bytes
+    }
+
+    /// A PDF whose one content stream inflates to `inflated` bytes of
+    /// spaces (compressed, about a thousandth of that).
+    fn pdf_with_big_stream(inflated: usize) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let chunk = vec![b' '; 1 << 20];
+        let mut left = inflated;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            z.write_all(&chunk[..n]).unwrap();
+            left -= n;
+        }
+        let data = z.finish().unwrap();
+        let mut out = b"%PDF-1.5\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+            2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n\
+            3 0 obj << /Type /Page /Parent 2 0 R /Contents 4 0 R /MediaBox [0 0 200 200] >> endobj\n"
+            .to_vec();
+        out.extend_from_slice(
+            format!(
+                "4 0 obj << /Length {} /Filter /FlateDecode >> stream\n",
+                data.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\nendstream endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        out
+    }
+
+    #[test]
+    fn pdf_streams_that_inflate_past_the_limit_are_refused_before_reading() {
+        // 256 MiB from about 250 KB: the reader would hold it all in memory.
+        let bomb = pdf_with_big_stream(256 << 20);
+        assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
+        let err = pdf_pages(&bomb).expect_err("refused");
+        assert!(matches!(err, ReadError::PdfBomb(_)), "{err}");
+        assert!(err.to_string().contains("inflates to more than"), "{err}");
+        // A stream well inside the limit is not the guard's business.
+        assert!(read::pdf_inflate_guard(&pdf_with_big_stream(1 << 20)).is_ok());
+        // Nor are the real documents of the corpus.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/files/");
+        let mut seen = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "pdf") {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    read::pdf_inflate_guard(&bytes).is_ok(),
+                    "{}",
+                    path.display()
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= 3);
     }
 
     #[test]

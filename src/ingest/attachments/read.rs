@@ -1,7 +1,10 @@
 //! Reading the text out of a file: format detection, plain text in its
 //! charset, HTML, PDF pages and DOCX paragraphs, each bounded.
 
-use super::{MAX_ENTRY_BYTES, MAX_FORM_DEPTH, MAX_RATIO, RATIO_CHECK_BYTES, ReadError};
+use super::{
+    MAX_ENTRY_BYTES, MAX_FORM_DEPTH, MAX_PDF_INFLATED_BYTES, MAX_PDF_STREAM_BYTES, MAX_RATIO,
+    RATIO_CHECK_BYTES, ReadError,
+};
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -193,6 +196,7 @@ pub(super) fn pdf_pages(bytes: &[u8]) -> Result<Vec<String>, ReadError> {
 }
 
 pub(super) fn pdf_pages_unguarded(bytes: &[u8]) -> Result<Vec<String>, ReadError> {
+    pdf_inflate_guard(bytes)?;
     // lopdf decrypts on load when the empty user password opens the file.
     let doc = match lopdf::Document::load_mem(bytes) {
         Ok(doc) => doc,
@@ -222,6 +226,83 @@ pub(super) fn pdf_pages_unguarded(bytes: &[u8]) -> Result<Vec<String>, ReadError
         });
     }
     Ok(pages)
+}
+
+/// Refuses a PDF whose compressed streams would inflate past
+/// [`MAX_PDF_STREAM_BYTES`] each or [`MAX_PDF_INFLATED_BYTES`] together.
+/// lopdf and pdf-extract inflate streams into memory, so a 1 MB stream of
+/// zeros can cost gigabytes; this scan inflates each `stream … endstream`
+/// body that is zlib data into a counter (nested zlib layers too), never
+/// holding more than a buffer, and stops at the limit.
+pub(crate) fn pdf_inflate_guard(bytes: &[u8]) -> Result<(), ReadError> {
+    let mut total: u64 = 0;
+    let mut at = 0;
+    while let Some(i) = find(&bytes[at..], b"stream") {
+        let start = at + i;
+        at = start + b"stream".len();
+        if start >= 3 && &bytes[start - 3..start] == b"end" {
+            continue;
+        }
+        let mut body = at;
+        if bytes.get(body) == Some(&b'\r') {
+            body += 1;
+        }
+        if bytes.get(body) != Some(&b'\n') {
+            continue;
+        }
+        body += 1;
+        let end = find(&bytes[body..], b"endstream").map_or(bytes.len(), |j| body + j);
+        let size = inflated_size(&bytes[body..end], MAX_PDF_STREAM_BYTES + 1);
+        if size > MAX_PDF_STREAM_BYTES {
+            return Err(ReadError::PdfBomb(format!(
+                "a stream of {} bytes inflates to more than {MAX_PDF_STREAM_BYTES} bytes",
+                end - body
+            )));
+        }
+        total += size;
+        if total > MAX_PDF_INFLATED_BYTES {
+            return Err(ReadError::PdfBomb(format!(
+                "its streams inflate to more than {MAX_PDF_INFLATED_BYTES} bytes together"
+            )));
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+/// Bytes `data` inflates to as zlib (through up to three nested zlib
+/// layers), counted up to `cap`; 0 when it is not zlib data.
+fn inflated_size(data: &[u8], cap: u64) -> u64 {
+    use std::io::Read;
+    let zlib = |d: &[u8]| {
+        d.len() >= 2 && d[0] & 0x0f == 8 && (u16::from(d[0]) << 8 | u16::from(d[1])) % 31 == 0
+    };
+    if !zlib(data) {
+        return 0;
+    }
+    let mut reader: Box<dyn Read + '_> = Box::new(flate2::read::ZlibDecoder::new(data));
+    let mut head = [0u8; 2];
+    for _ in 0..3 {
+        let mut first = Vec::with_capacity(2);
+        if (&mut reader).take(2).read_to_end(&mut first).is_err() {
+            return 0;
+        }
+        head[..first.len()].copy_from_slice(&first);
+        let rest = reader;
+        let chained: Box<dyn Read + '_> = Box::new(std::io::Cursor::new(first.clone()).chain(rest));
+        if first.len() == 2 && zlib(&head) {
+            reader = Box::new(flate2::read::ZlibDecoder::new(chained));
+        } else {
+            reader = chained;
+            break;
+        }
+    }
+    std::io::copy(&mut reader.take(cap), &mut std::io::sink()).unwrap_or(0)
+}
+
+/// Position of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The object a value is, following a reference.
