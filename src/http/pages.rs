@@ -392,7 +392,7 @@ async fn queue(
         })
         .collect();
     let next = next.map(|after| {
-        let mut query = serde_urlencoded_pairs(&q);
+        let mut query = filter_pairs(&q);
         query.push(("after".into(), after.to_string()));
         format!(
             "/queue?{}",
@@ -419,7 +419,7 @@ async fn queue(
 }
 
 /// The query's non-empty filters as pairs (the cursor left out).
-fn serde_urlencoded_pairs(q: &QueueQuery) -> Vec<(String, String)> {
+fn filter_pairs(q: &QueueQuery) -> Vec<(String, String)> {
     [
         ("queue", &q.queue),
         ("label", &q.label),
@@ -548,13 +548,12 @@ async fn draft_form(
     Form(f): Form<DraftForm>,
 ) -> Result<Response, PageError> {
     a.check_csrf(&f.csrf)?;
-    may_act(&state, &a, id, Action::ActOnDrafts).await?;
+    let item = may_act(&state, &a, id, Action::ActOnDrafts).await?;
     let action = draft_action(&f.action)?;
     // The editor always posts the text: approving an edited text saves it.
-    let item = state.store().item(id).await?;
     let current = item
+        .draft
         .as_ref()
-        .and_then(|i| i.draft.as_ref())
         .and_then(|d| d.get("body"))
         .and_then(|b| b.as_str())
         .unwrap_or_default()
