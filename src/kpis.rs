@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 
 pub use crate::domain::kpi::{KpiInputs, KpiItem};
 use crate::domain::{Invoice, InvoiceStatus, Label, Promise, PromiseState};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 /// The days the KPIs cover, both included; `None` is open-ended.
@@ -335,6 +335,47 @@ fn dso(
                 effect_days: dso.zip(without).map(|(a, b)| a - b),
                 dso_days: dso,
                 dso_without_reported_days: without,
+            }
+        })
+        .collect()
+}
+
+/// The KPIs of one week (Monday to Sunday), for charts over time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekKpis {
+    /// The week's Monday.
+    pub week: NaiveDate,
+    /// Its KPIs.
+    pub kpis: Kpis,
+}
+
+/// The KPIs week by week: at most `weeks` weeks, ending with the week of
+/// the latest item received (not after `today`'s week), starting no
+/// earlier than the week of the first item. Empty without items.
+pub fn weekly_kpis(inputs: &KpiInputs, weeks: usize, today: NaiveDate) -> Vec<WeekKpis> {
+    let monday =
+        |d: NaiveDate| d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
+    let (Some(first), Some(last)) = (
+        inputs.items.iter().map(|i| i.received).min(),
+        inputs.items.iter().map(|i| i.received).max(),
+    ) else {
+        return Vec::new();
+    };
+    let end = monday(last.min(today));
+    let earliest = monday(first.min(end));
+    let span = ((end - earliest).num_days() / 7) as usize + 1;
+    let n = span.min(weeks.max(1));
+    (0..n)
+        .rev()
+        .map(|k| {
+            let week = end - chrono::Days::new(7 * k as u64);
+            let window = KpiWindow {
+                from: Some(week),
+                to: Some(week + chrono::Days::new(6)),
+            };
+            WeekKpis {
+                week,
+                kpis: compute_kpis(inputs, window, today),
             }
         })
         .collect()

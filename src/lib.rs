@@ -48,6 +48,8 @@ pub mod jsonl;
 pub mod kpis;
 /// Reading the ledger's CSV files (clients, engagements, invoices, lines).
 pub mod ledger_csv;
+/// Counters and histograms of a running pipeline (model latency, ingest lag, errors), rendered for `/metrics`.
+pub mod metrics;
 /// Source → parse → prepare → link → classify → decide → store, exactly once per message.
 pub mod pipeline;
 /// A reminder run: each ledger invoice with its due or held verdict for a day.

@@ -25,6 +25,7 @@
 //! are handed out again) and duplicates nothing (the store's dedup key).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -42,6 +43,7 @@ use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, Reply, Trac
 use crate::ingest::link::{Link, Linker};
 use crate::ingest::parse::parse_message;
 use crate::ingest::{RawMessage, Source, SourceError};
+use crate::metrics::{self, PipelineMetrics};
 use crate::rules::{self, Case, Decision, Route, RuleConfig};
 use crate::store::{
     AuditEntry, ItemDecision, NewItem, NewMessage, Store, StoreError, Stored, content_hash,
@@ -180,6 +182,23 @@ pub struct IngestReport {
     pub ack_failures: usize,
 }
 
+/// Why [`Pipeline::reclassify`] did not reclassify.
+#[derive(Debug, thiserror::Error)]
+pub enum ReclassifyError {
+    /// The model's queue is full: try again shortly.
+    #[error("the model is busy: try again in a moment")]
+    Busy,
+    /// No model is loaded.
+    #[error("no model is loaded: {0}")]
+    NoModel(String),
+    /// The model failed on this reply.
+    #[error("the model failed: {0}")]
+    Model(String),
+    /// The store failed, or has no such item.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Ingests from sources into a store.
 #[derive(Clone)]
 pub struct Pipeline {
@@ -187,6 +206,7 @@ pub struct Pipeline {
     classifier: Classifier,
     rules: RuleConfig,
     thresholds: BTreeMap<Label, f32>,
+    metrics: Arc<PipelineMetrics>,
 }
 
 /// A message parsed, read and linked, waiting for its classification.
@@ -210,7 +230,18 @@ impl Pipeline {
             classifier,
             rules: RuleConfig::default(),
             thresholds: BTreeMap::new(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// What this pipeline (and every clone of it) has counted.
+    pub fn metrics(&self) -> &Arc<PipelineMetrics> {
+        &self.metrics
+    }
+
+    /// The model, or why there is none.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
     }
 
     /// The same pipeline deciding with `rules` instead of the defaults.
@@ -244,6 +275,19 @@ impl Pipeline {
         &self,
         source: &mut S,
         opts: &IngestOptions,
+        stop: watch::Receiver<bool>,
+    ) -> Result<IngestReport, PipelineError> {
+        let r = self.run_until_stopped(source, opts, stop).await;
+        if let Err(PipelineError::Store(_)) = &r {
+            metrics::inc(&self.metrics.store_errors);
+        }
+        r
+    }
+
+    async fn run_until_stopped<S: Source>(
+        &self,
+        source: &mut S,
+        opts: &IngestOptions,
         mut stop: watch::Receiver<bool>,
     ) -> Result<IngestReport, PipelineError> {
         let mut report = IngestReport::default();
@@ -258,8 +302,12 @@ impl Pipeline {
             };
             let batch = match source.fetch(checkpoint.as_deref()).await {
                 Ok(b) => b,
-                Err(e) if opts.once => return Err(e.into()),
+                Err(e) if opts.once => {
+                    metrics::inc(&self.metrics.fetch_errors);
+                    return Err(e.into());
+                }
                 Err(e) => {
+                    metrics::inc(&self.metrics.fetch_errors);
                     tracing::error!(source = %name, "fetch failed, retrying after the poll interval: {e}");
                     tokio::select! {
                         _ = tokio::time::sleep(opts.poll) => {}
@@ -306,6 +354,71 @@ impl Pipeline {
         Ok(report)
     }
 
+    /// Reads stored item `item`'s message again with the current model and
+    /// rules, as `by` asked ([`Store::reclassify`]: new labels, and a new
+    /// route and draft while nobody has acted on it; ledger effects are
+    /// not applied twice). The model is asked without waiting
+    /// ([`ClassifierHandle::try_classify`]): a full queue answers
+    /// [`ReclassifyError::Busy`], so a web request never queues behind
+    /// ingest.
+    pub async fn reclassify(
+        &self,
+        item: i64,
+        by: &str,
+    ) -> Result<crate::store::Reclassified, ReclassifyError> {
+        let handle = match &self.classifier {
+            Classifier::Ready(h) => h,
+            Classifier::Unavailable(why) => return Err(ReclassifyError::NoModel(why.clone())),
+        };
+        let bytes = self
+            .store
+            .item_raw(item)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("item {item}")))?;
+        let id = format!("item-{item}");
+        let (parsed, reply) = {
+            let bytes = bytes.clone();
+            tokio::task::spawn_blocking(move || {
+                let parsed = parse_message(&bytes);
+                let reply = text::prepare(Reply::of_message(&id, &parsed));
+                (parsed, reply)
+            })
+            .await
+            .map_err(|e| ReclassifyError::Model(format!("reading the message failed: {e}")))?
+        };
+        let started = std::time::Instant::now();
+        let answer = handle.try_classify(vec![reply.clone()]).await;
+        if let Err(WorkerError::Busy { .. }) = answer {
+            metrics::inc(&self.metrics.model_busy);
+            return Err(ReclassifyError::Busy);
+        }
+        self.metrics
+            .classify_seconds
+            .observe(started.elapsed().as_secs_f64());
+        let prediction = match answer {
+            Ok(mut p) if p.len() == 1 => p.remove(0),
+            Ok(_) => return Err(ReclassifyError::Model("no prediction".into())),
+            Err(WorkerError::Busy { .. }) => return Err(ReclassifyError::Busy),
+            Err(e) => return Err(ReclassifyError::Model(e.to_string())),
+        };
+        let ledger = self.store.load_ledger().await?;
+        let link = Linker::new(&ledger).link(&parsed);
+        let prepared = Prepared {
+            raw: RawMessage {
+                source: "reclassify".into(),
+                source_ref: format!("item {item}"),
+                bytes,
+                checkpoint: None,
+                arrived: None,
+            },
+            parsed,
+            reply,
+            link,
+        };
+        let new = self.decide(&prepared, &Ok(prediction), &ledger).await?;
+        Ok(self.store.reclassify(item, by, &new).await?)
+    }
+
     /// Parses, links, classifies, stores and acknowledges `chunk`. Returns
     /// false when it stopped early because `stop` was set.
     async fn process_chunk<S: Source>(
@@ -324,6 +437,7 @@ impl Pipeline {
                     self.store.save_checkpoint(cp).await?;
                 }
                 report.duplicates += 1;
+                metrics::inc(&self.metrics.duplicates);
                 self.ack(source, &raw, report).await;
                 continue;
             }
@@ -388,6 +502,7 @@ impl Pipeline {
             match stored {
                 Stored::Inserted { item: id, .. } => {
                     report.stored += 1;
+                    self.count_stored(p);
                     if queue == Queue::Drafts.as_str() {
                         report.drafts += 1;
                     } else if queue == Queue::Partner.as_str() {
@@ -407,6 +522,7 @@ impl Pipeline {
                 }
                 Stored::Duplicate { message } => {
                     report.duplicates += 1;
+                    metrics::inc(&self.metrics.duplicates);
                     tracing::debug!(source_ref = %p.raw.source_ref, message, "already stored");
                 }
             }
@@ -425,7 +541,7 @@ impl Pipeline {
         p: &Prepared,
         prediction: &Result<Prediction, String>,
         ledger: &Ledger,
-    ) -> Result<NewItem, PipelineError> {
+    ) -> Result<NewItem, StoreError> {
         let today = p
             .parsed
             .date
@@ -491,25 +607,75 @@ impl Pipeline {
             }
             _ => Vec::new(),
         };
-        Ok(new_item(
+        new_item(
             p,
             prediction,
             &decision,
             settled,
             &self.rules,
             &self.thresholds,
-        )?)
+        )
     }
 
     async fn ack<S: Source>(&self, source: &mut S, raw: &RawMessage, report: &mut IngestReport) {
         if let Err(e) = source.ack(raw).await {
             report.ack_failures += 1;
+            metrics::inc(&self.metrics.ack_failures);
             tracing::warn!(source_ref = %raw.source_ref, "stored but not acknowledged (will be skipped next time): {e}");
+        }
+    }
+
+    /// Counts a stored item: its lag from arrival (or its Date header) to
+    /// now, and whether it had problems.
+    fn count_stored(&self, p: &Prepared) {
+        let m = &self.metrics;
+        metrics::inc(&m.stored);
+        let now = chrono::Utc::now();
+        m.last_stored_unix.store(
+            now.timestamp().max(0) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let arrived = p.raw.arrived.or_else(|| {
+            p.parsed
+                .date
+                .as_deref()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                .map(|d| d.with_timezone(&chrono::Utc))
+        });
+        if let Some(t) = arrived {
+            m.ingest_lag_seconds
+                .observe((now - t).num_milliseconds() as f64 / 1000.0);
+        }
+        if !p.parsed.problems.is_empty() {
+            metrics::inc(&m.parse_problems);
         }
     }
 
     /// One prediction (or the reason there is none) per prepared message.
     async fn classify(&self, prepared: &[Prepared]) -> Vec<Result<Prediction, String>> {
+        let out = self.classify_all(prepared).await;
+        let failed = out.iter().filter(|p| p.is_err()).count() as u64;
+        self.metrics
+            .classify_errors
+            .fetch_add(failed, std::sync::atomic::Ordering::Relaxed);
+        out
+    }
+
+    /// One model call, timed.
+    async fn timed_classify(
+        &self,
+        handle: &ClassifierHandle,
+        replies: Vec<PreparedReply>,
+    ) -> Result<Vec<Prediction>, WorkerError> {
+        let started = std::time::Instant::now();
+        let r = handle.classify(replies).await;
+        self.metrics
+            .classify_seconds
+            .observe(started.elapsed().as_secs_f64());
+        r
+    }
+
+    async fn classify_all(&self, prepared: &[Prepared]) -> Vec<Result<Prediction, String>> {
         let handle = match &self.classifier {
             Classifier::Ready(h) => h,
             Classifier::Unavailable(why) => return vec![Err(why.clone()); prepared.len()],
@@ -518,7 +684,7 @@ impl Pipeline {
             return Vec::new();
         }
         let replies: Vec<PreparedReply> = prepared.iter().map(|p| p.reply.clone()).collect();
-        match handle.classify(replies.clone()).await {
+        match self.timed_classify(handle, replies.clone()).await {
             Ok(preds) if preds.len() == replies.len() => preds.into_iter().map(Ok).collect(),
             Ok(preds) => {
                 let why = format!(
@@ -536,7 +702,7 @@ impl Pipeline {
                 tracing::warn!("classifying a batch failed, retrying one by one: {e}");
                 let mut out = Vec::with_capacity(replies.len());
                 for r in replies {
-                    out.push(match handle.classify(vec![r]).await {
+                    out.push(match self.timed_classify(handle, vec![r]).await {
                         Ok(mut p) if p.len() == 1 => Ok(p.remove(0)),
                         Ok(_) => Err("the classifier gave no prediction".to_string()),
                         Err(e) => Err(e.to_string()),

@@ -7,6 +7,9 @@
 
 mod common;
 
+use ar_triage::classify::{ClassifierHandle, ClassifyError, FixedScores, Model, WorkerOptions};
+use ar_triage::domain::{Prediction, PreparedReply};
+use ar_triage::pipeline::{Classifier, Pipeline};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use common::pg::PgSchema;
@@ -888,4 +891,299 @@ async fn drafts_relabels_and_assignment_work_the_same_on_postgres() {
     a_collector_works_drafts_and_items_and_every_action_is_audited_with_the_user_on(&w).await;
     drop(w);
     pg.drop().await;
+}
+
+/// A model that holds every call until its gate opens, answering
+/// `approval_pending` for everything.
+struct Gated {
+    gate: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    entered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Model for Gated {
+    fn predict(&self, replies: &[PreparedReply]) -> Result<Vec<Prediction>, ClassifyError> {
+        self.entered
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let (open, cv) = &*self.gate;
+        let mut o = open.lock().unwrap();
+        while !*o {
+            o = cv.wait(o).unwrap();
+        }
+        let mut out = FixedScores {
+            scores: [0.9, 0.05, 0.05, 0.05],
+        }
+        .predict(replies)?;
+        for p in &mut out {
+            p.model = self.name();
+        }
+        Ok(out)
+    }
+    fn name(&self) -> String {
+        "gated 2".into()
+    }
+}
+
+async fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reclassifying_uses_the_current_model_and_a_full_model_queue_answers_429() {
+    let w = world(standard_messages()).await;
+    let gate = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+    let entered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let handle = ClassifierHandle::spawn_with(
+        Gated {
+            gate: gate.clone(),
+            entered: entered.clone(),
+        },
+        WorkerOptions { queue: 1 },
+    );
+    let pipeline = Pipeline::new(w.store.clone(), Classifier::Ready(handle.clone()));
+    let w = w.with_pipeline(pipeline);
+    let unsure = w.item("acme-unsure@acme.example").await;
+    assert!(unsure.labels.is_empty());
+    let token = w.token("collector").await;
+    let path = format!("/api/v1/items/{}/reclassify", unsure.id);
+    let send = |w: &Web| {
+        let app = ar_triage::http::app(w.state.clone());
+        let req = bearer(Method::POST, &path, &token, None);
+        tokio::spawn(async move { app.oneshot(req).await.unwrap().status() })
+    };
+    // One request on the model, one waiting in its queue of one...
+    let first = send(&w);
+    wait_until("the model holds the first request", || {
+        entered.load(std::sync::atomic::Ordering::SeqCst) == 1
+    })
+    .await;
+    let second = send(&w);
+    wait_until("the second request waits", || handle.health().queued == 1).await;
+    // ...and the next is turned away at once, with a clear message.
+    let busy = call(&w, bearer(Method::POST, &path, &token, None)).await;
+    assert_eq!(busy.status, StatusCode::TOO_MANY_REQUESTS, "{}", busy.body);
+    assert!(busy.json()["error"].as_str().unwrap().contains("busy"));
+    {
+        let (open, cv) = &*gate;
+        *open.lock().unwrap() = true;
+        cv.notify_all();
+    }
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+    assert_eq!(second.await.unwrap(), StatusCode::OK);
+
+    // The item now carries the current model's reading, and the audit log
+    // says who asked and what changed.
+    let now = w.item("acme-unsure@acme.example").await;
+    assert_eq!(now.labels, vec![ar_triage::domain::Label::ApprovalPending]);
+    let detail = call(
+        &w,
+        bearer(
+            Method::GET,
+            &format!("/api/v1/items/{}", unsure.id),
+            &token,
+            None,
+        ),
+    )
+    .await
+    .json();
+    let audit = detail["audit"].to_string();
+    assert!(
+        audit.contains("reclassify") && audit.contains("collector"),
+        "{audit}"
+    );
+    assert!(audit.contains("gated 2"), "{audit}");
+
+    // Metrics show the model calls.
+    let m = call(&w, get("/metrics")).await.body;
+    assert!(m.contains("ar_triage_classify_seconds_count 2"), "{m}");
+    assert!(m.contains("ar_triage_model_busy_total 1"), "{m}");
+}
+
+#[tokio::test]
+async fn reclassifying_never_applies_a_decisions_effects_twice_nor_reroutes_worked_items() {
+    let w = world(standard_messages()).await;
+    let pipeline = common::web::keyed_pipeline(&w.store);
+    let w = w.with_pipeline(pipeline);
+    let promise = w.item("acme-promise@acme.example").await;
+    assert_eq!(promise.draft_state.as_deref(), Some("awaiting_approval"));
+    let promises_before = w.store.open_promises("INV-2").await.unwrap().len();
+    assert_eq!(promises_before, 1);
+    let token = w.token("collector").await;
+    assert_eq!(
+        draft_call(&w, &token, promise.id, "approve").await.status,
+        StatusCode::OK
+    );
+
+    let r = call(
+        &w,
+        bearer(
+            Method::POST,
+            &format!("/api/v1/items/{}/reclassify", promise.id),
+            &token,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["rerouted"], false, "{j}");
+    assert_eq!(j["rule"], promise.rule.clone().unwrap().as_str());
+    let after = w.item("acme-promise@acme.example").await;
+    assert_eq!(after.draft_state.as_deref(), Some("approved"));
+    assert_eq!(after.draft, promise.draft);
+    assert_eq!(w.store.open_promises("INV-2").await.unwrap().len(), 1);
+
+    // The page's button does the same for an item nobody has worked: it is
+    // routed again, and its ledger effects stay as they were.
+    let dispute = w.item("acme-dispute@acme.example").await;
+    let invoices_before = w.store.load_ledger().await.unwrap().invoices;
+    let (cookie, csrf) = sign_in(&w, "collector").await;
+    let r = call(
+        &w,
+        form(
+            &format!("/items/{}/reclassify", dispute.id),
+            &cookie,
+            &[("csrf", &csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        w.store.load_ledger().await.unwrap().invoices,
+        invoices_before
+    );
+    let page = call(&w, with_cookie(&format!("/items/{}", dispute.id), &cookie)).await;
+    assert!(page.body.contains("reclassify"), "{}", page.body);
+
+    // Without CSRF, by an analyst (who sees no items) or on another
+    // partner's item, nothing happens.
+    let r = call(
+        &w,
+        form(
+            &format!("/items/{}/reclassify", dispute.id),
+            &cookie,
+            &[("csrf", "x")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let analyst = w.token("analyst").await;
+    let path = format!("/api/v1/items/{}/reclassify", dispute.id);
+    let r = call(&w, bearer(Method::POST, &path, &analyst, None)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let lee = w.token("lee").await;
+    let r = call(&w, bearer(Method::POST, &path, &lee, None)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_a_model_reclassifying_answers_503() {
+    let w = world(standard_messages()).await;
+    let item = w.item("acme-unsure@acme.example").await;
+    let token = w.token("collector").await;
+    let r = call(
+        &w,
+        bearer(
+            Method::POST,
+            &format!("/api/v1/items/{}/reclassify", item.id),
+            &token,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("without a model")
+    );
+}
+
+#[tokio::test]
+async fn metrics_report_model_latency_ingest_lag_and_errors_of_the_pipeline() {
+    let w = world(Vec::new()).await;
+    let pipeline = common::web::keyed_pipeline(&w.store);
+    let mut broken = eml("broken@acme.example", "ap@acme.example", "Re: INV-1", "x");
+    broken.truncate(40);
+    let mut messages = standard_messages();
+    messages.push(("broken".into(), broken));
+    common::web::ingest_with(&pipeline, &w.dir.path().join("inbox2"), messages).await;
+    let w = w.with_pipeline(pipeline);
+    let m = call(&w, get("/metrics")).await.body;
+    assert!(m.contains("ar_triage_items_stored_total 5"), "{m}");
+    assert!(
+        m.contains("# TYPE ar_triage_classify_seconds histogram"),
+        "{m}"
+    );
+    assert!(
+        m.contains("ar_triage_classify_seconds_bucket{le=\"+Inf\"} 1\n"),
+        "{m}"
+    );
+    // Lag is measured from the Maildir file's time: every stored message
+    // counts.
+    assert!(m.contains("ar_triage_ingest_lag_seconds_count 5"), "{m}");
+    assert!(m.contains("ar_triage_parse_problems_total 1"), "{m}");
+    assert!(m.contains("ar_triage_fetch_errors_total 0"), "{m}");
+    let last = m
+        .lines()
+        .find_map(|l| l.strip_prefix("ar_triage_last_stored_timestamp_seconds "))
+        .unwrap();
+    assert!(last.parse::<u64>().unwrap() > 1_700_000_000, "{m}");
+}
+
+#[tokio::test]
+async fn the_analyst_view_charts_kpis_by_week_and_the_outbox_lists_approved_drafts() {
+    let w = world(standard_messages()).await;
+    let (cookie, _) = sign_in(&w, "analyst").await;
+    let page = call(&w, with_cookie("/analyst", &cookie)).await;
+    assert!(
+        page.body.contains("src=\"/analyst/kpis/rates.svg\""),
+        "{}",
+        page.body
+    );
+    for chart in ["rates.svg", "volume.svg"] {
+        let r = call(&w, with_cookie(&format!("/analyst/kpis/{chart}"), &cookie)).await;
+        assert_eq!(r.status, StatusCode::OK, "{chart}");
+        assert_eq!(r.headers[header::CONTENT_TYPE], "image/svg+xml");
+        assert!(r.body.starts_with("<svg"), "{chart}");
+        // The fixture's replies are of the week of Monday 16 November.
+        assert!(r.body.contains("16 Nov"), "{chart}: {}", r.body);
+        assert!(!r.body.contains("<script"));
+    }
+    let r = call(&w, with_cookie("/analyst/kpis/other.svg", &cookie)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let (dana, _) = sign_in(&w, "dana").await;
+    let r = call(&w, with_cookie("/analyst/kpis/rates.svg", &dana)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The outbox: nothing until a draft is approved.
+    let (collector, _) = sign_in(&w, "collector").await;
+    let page = call(&w, with_cookie("/outbox", &collector)).await;
+    assert!(
+        page.body.contains("No approved draft is waiting."),
+        "{}",
+        page.body
+    );
+    let promise = w.item("acme-promise@acme.example").await;
+    let token = w.token("collector").await;
+    assert_eq!(
+        draft_call(&w, &token, promise.id, "approve").await.status,
+        StatusCode::OK
+    );
+    let page = call(&w, with_cookie("/outbox", &collector)).await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/items/{}\"", promise.id)),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("approved, not sent yet"));
+    let r = call(&w, with_cookie("/outbox", &dana)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

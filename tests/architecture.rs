@@ -21,16 +21,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("send", &["domain", "store"]),
     ("reminders", &["domain", "rules", "store"]),
     ("shutdown", &[]),
+    ("metrics", &[]),
     (
         "pipeline",
-        &["domain", "text", "ingest", "classify", "rules", "store"],
+        &[
+            "domain", "text", "ingest", "classify", "rules", "store", "metrics",
+        ],
     ),
     ("eval", &["domain", "text", "ingest", "rules"]),
     ("kpis", &["domain"]),
     (
         "http",
         &[
-            "domain", "text", "ingest", "store", "pipeline", "eval", "kpis",
+            "domain", "text", "ingest", "store", "pipeline", "eval", "kpis", "metrics",
         ],
     ),
     ("train", &["domain", "text", "classify", "jsonl"]),

@@ -168,6 +168,12 @@ async fn fetch_returns_every_message_with_its_exact_bytes_and_checkpoint() {
         let cp = msg.checkpoint.as_ref().unwrap();
         assert_eq!(cp.key, key);
         assert_eq!(cp.value, format!("{v}:{uid}"));
+        // INTERNALDATE: when the server took the message, moments ago.
+        let arrived = msg.arrived.expect("the server's INTERNALDATE");
+        assert!(
+            (chrono::Utc::now() - arrived).num_minutes().abs() < 10,
+            "{arrived}"
+        );
     }
     let uids: Vec<u32> = got.iter().map(|m| position(m).1).collect();
     assert!(

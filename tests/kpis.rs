@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use ar_triage::domain::{Invoice, Label};
-use ar_triage::kpis::{KpiInputs, KpiItem, KpiWindow, compute_kpis};
+use ar_triage::kpis::{KpiInputs, KpiItem, KpiWindow, compute_kpis, weekly_kpis};
 use ar_triage::rules::{Promise, PromiseState};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -295,6 +295,56 @@ fn an_open_window_counts_everything() {
     // Period: earliest issue (2026-09-15) to today (2026-11-23) = 70 days.
     assert_eq!(k.dso[1].period_days, 70);
     assert!(close(k.dso[1].billed, 10500.0));
+}
+
+#[test]
+fn weekly_kpis_cover_the_weeks_with_items_oldest_first() {
+    let w = weekly_kpis(&inputs(), 12, day("2026-12-07"));
+    let weeks: Vec<String> = w.iter().map(|x| x.week.to_string()).collect();
+    // Item 7 (Sunday 20 September) opens the week of Monday 14 September;
+    // item 6 (Monday 2 November) is the last.
+    assert_eq!(
+        weeks,
+        [
+            "2026-09-14",
+            "2026-09-21",
+            "2026-09-28",
+            "2026-10-05",
+            "2026-10-12",
+            "2026-10-19",
+            "2026-10-26",
+            "2026-11-02"
+        ]
+    );
+    let items: Vec<usize> = w.iter().map(|x| x.kpis.items).collect();
+    assert_eq!(items, [1, 0, 0, 0, 2, 1, 2, 1]);
+    // Drafted over received, per week: 0/1; none; none; none; 1/2 (item
+    // 2 of 1 and 2); 1/1 (3); 1/2 (4 of 4 and 5); 1/1 (6).
+    let automation: Vec<Option<f64>> = w.iter().map(|x| x.kpis.automation_rate.rate).collect();
+    assert_eq!(
+        automation,
+        [
+            Some(0.0),
+            None,
+            None,
+            None,
+            Some(0.5),
+            Some(1.0),
+            Some(0.5),
+            Some(1.0)
+        ]
+    );
+    // At most `weeks` weeks, the latest, never past today's week.
+    let recent: Vec<String> = weekly_kpis(&inputs(), 2, day("2026-10-28"))
+        .iter()
+        .map(|x| x.week.to_string())
+        .collect();
+    assert_eq!(recent, ["2026-10-19", "2026-10-26"]);
+    let none = KpiInputs {
+        items: vec![],
+        ..inputs()
+    };
+    assert!(weekly_kpis(&none, 12, day("2026-12-07")).is_empty());
 }
 
 #[test]

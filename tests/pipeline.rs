@@ -567,6 +567,7 @@ impl Source for MemorySource {
                     key: "memory/INBOX".into(),
                     value: format!("1:{uid}"),
                 }),
+                arrived: None,
             })
             .collect();
         async move { Ok(out) }

@@ -69,6 +69,7 @@ fn raw(source_ref: &str, bytes: &[u8], checkpoint: Option<(&str, &str)>) -> RawM
             key: k.into(),
             value: v.into(),
         }),
+        arrived: None,
     }
 }
 

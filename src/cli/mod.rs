@@ -799,7 +799,6 @@ fn serve(a: ServeArgs) -> Result<i32> {
     let loaded = ingest_classifier(&a.ingest)?;
     runtime()?.block_on(async {
         let store = a.ingest.db.open().await?;
-        let classifier = loaded.classifier.clone();
         let pipeline = Pipeline::new(store.clone(), loaded.classifier)
             .with_rules(rules)
             .with_thresholds(loaded.thresholds);
@@ -809,8 +808,11 @@ fn serve(a: ServeArgs) -> Result<i32> {
             reports: a.reports.clone(),
             session_hours: a.session_hours,
         };
-        let state = crate::http::AppState::new(store.clone(), Some(classifier), cfg);
-        let web = tokio::spawn(crate::http::serve(state, a.listen, stop.clone()));
+        let state = crate::http::AppState::new(store.clone(), Some(pipeline.clone()), cfg);
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .with_context(|| format!("listening on {}", a.listen))?;
+        let web = tokio::spawn(crate::http::serve(state, listener, stop.clone()));
         let inbox = a.ingest.maildir.is_some() || a.ingest.imap.is_some();
         println!(
             "ar-triage serving on http://{}/ ({}); stop with Ctrl-C",

@@ -86,6 +86,9 @@ pub struct RawMessage {
     /// Source position to persist in the same transaction as the stored
     /// item (IMAP's UIDVALIDITY and UID); `None` for sources that need none.
     pub checkpoint: Option<Checkpoint>,
+    /// When the message reached the mailbox (the Maildir file's time,
+    /// IMAP's INTERNALDATE), if the source knows: how late ingest is.
+    pub arrived: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A source's resume position, stored with the items it produced.

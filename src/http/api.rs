@@ -14,7 +14,7 @@ use super::error::HttpError;
 use super::pages::{self, QueueQuery};
 use super::{AppState, view};
 use crate::domain::{Action, User};
-use crate::store::{AuditRow, Correction, DraftOutcome, StoredItem};
+use crate::store::{AuditRow, Correction, DraftOutcome, Reclassified, StoredItem};
 
 /// Largest page the API hands out.
 pub const MAX_LIMIT: i64 = 200;
@@ -86,6 +86,12 @@ pub fn routes() -> Vec<ApiRoute> {
             "/items/{id}/resolve",
             "Resolve the item.",
             post(resolve),
+        ),
+        route(
+            "post",
+            "/items/{id}/reclassify",
+            "Read the item again with the current model (429 while the model's queue is full).",
+            post(reclassify),
         ),
         route(
             "post",
@@ -278,6 +284,14 @@ async fn resolve(
         item: id,
         done: "resolve".into(),
     }))
+}
+
+async fn reclassify(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<i64>,
+) -> Result<Json<Reclassified>, HttpError> {
+    Ok(Json(pages::reclassify(&state, &a, id).await?))
 }
 
 /// A partner's decision on a dispute.

@@ -78,6 +78,18 @@ impl From<StoreError> for HttpError {
     }
 }
 
+impl From<crate::pipeline::ReclassifyError> for HttpError {
+    fn from(e: crate::pipeline::ReclassifyError) -> Self {
+        use crate::pipeline::ReclassifyError as R;
+        match e {
+            R::Busy => HttpError::TooMany(e.to_string()),
+            R::NoModel(_) => HttpError::Unavailable(e.to_string()),
+            R::Model(m) => HttpError::Internal(m),
+            R::Store(s) => s.into(),
+        }
+    }
+}
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -7,7 +7,6 @@
 //! as HTML; each response carries a Content-Security-Policy that allows no
 //! inline script, so nothing an email contains can run in the app's origin.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +21,7 @@ use tokio::sync::watch;
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -29,7 +29,7 @@ pub mod view;
 
 pub use error::HttpError;
 
-use crate::pipeline::Classifier;
+use crate::pipeline::{Classifier, Pipeline};
 use crate::store::Store;
 
 /// How the service runs.
@@ -58,7 +58,10 @@ pub struct Metrics {
 
 struct Inner {
     store: Store,
-    classifier: Option<Classifier>,
+    /// The pipeline of this process (its model, rules and counters), for
+    /// reclassifying, readiness and metrics; `None` where the service runs
+    /// without one.
+    pipeline: Option<Pipeline>,
     cfg: WebConfig,
     templates: minijinja::Environment<'static>,
     limiter: auth::LoginLimiter,
@@ -73,12 +76,14 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// State over `store`; `classifier` is the pipeline's model (for
-    /// readiness), `None` where the service runs without one.
-    pub fn new(store: Store, classifier: Option<Classifier>, cfg: WebConfig) -> AppState {
+    /// State over `store`; `pipeline` is the process's pipeline (its model
+    /// reclassifies items, its counters go to `/metrics`, its model's
+    /// thread decides readiness), `None` where the service runs without
+    /// one.
+    pub fn new(store: Store, pipeline: Option<Pipeline>, cfg: WebConfig) -> AppState {
         AppState(Arc::new(Inner {
             store,
-            classifier,
+            pipeline,
             cfg: WebConfig {
                 session_hours: if cfg.session_hours > 0 {
                     cfg.session_hours
@@ -120,9 +125,14 @@ impl AppState {
         &self.0.metrics
     }
 
+    /// The process's pipeline, if it has one.
+    pub fn pipeline(&self) -> Option<&Pipeline> {
+        self.0.pipeline.as_ref()
+    }
+
     /// The loaded model's name and version, if one is loaded.
     pub fn model_name(&self) -> Option<String> {
-        match &self.0.classifier {
+        match self.pipeline().map(Pipeline::classifier) {
             Some(Classifier::Ready(h)) => Some(h.name().to_string()),
             _ => None,
         }
@@ -131,7 +141,7 @@ impl AppState {
     /// Whether the model is loaded and its thread alive (`None`: this
     /// service runs without one).
     fn model_ready(&self) -> Option<Result<(), String>> {
-        self.0.classifier.as_ref().map(|c| match c {
+        self.pipeline().map(|p| match p.classifier() {
             Classifier::Ready(h) if h.is_alive() => Ok(()),
             Classifier::Ready(_) => Err("the model thread has stopped".to_string()),
             Classifier::Unavailable(why) => Err(why.clone()),
@@ -235,6 +245,9 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, HttpError> {
             v.load(Ordering::Relaxed)
         ));
     }
+    if let Some(p) = state.pipeline() {
+        p.metrics().render(&mut out);
+    }
     if let Some(m) = state.model_ready() {
         out.push_str(&format!(
             "# HELP ar_triage_model_ready 1 when the model thread serves.\n# TYPE ar_triage_model_ready gauge\nar_triage_model_ready {}\n",
@@ -266,14 +279,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves [`app`] on `listen` until `stop` turns true; requests in flight
+/// Serves [`app`] on `listener` (bound by the caller, who so knows its
+/// address, port 0 included) until `stop` turns true; requests in flight
 /// finish first.
 pub async fn serve(
     state: AppState,
-    listen: SocketAddr,
+    listener: tokio::net::TcpListener,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {

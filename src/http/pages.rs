@@ -32,6 +32,7 @@ pub fn templates() -> Environment<'static> {
         ("login.html", include_str!("templates/login.html")),
         ("error.html", include_str!("templates/error.html")),
         ("queue.html", include_str!("templates/queue.html")),
+        ("outbox.html", include_str!("templates/outbox.html")),
         ("item.html", include_str!("templates/item.html")),
         ("packet.html", include_str!("templates/packet.html")),
         ("partner.html", include_str!("templates/partner.html")),
@@ -117,10 +118,13 @@ pub fn router() -> Router<AppState> {
         .route("/items/{id}/relabel", post(relabel_form))
         .route("/items/{id}/assign", post(assign_form))
         .route("/items/{id}/resolve", post(resolve_form))
+        .route("/items/{id}/reclassify", post(reclassify_form))
         .route("/items/{id}/outcome", post(outcome_form))
+        .route("/outbox", get(outbox))
         .route("/partner", get(partner))
         .route("/analyst", get(analyst))
         .route("/analyst/report.html", get(report_html))
+        .route("/analyst/kpis/{chart}", get(kpi_chart))
         .route("/admin/users", get(users_page).post(add_user_form))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
@@ -270,6 +274,10 @@ pub struct QueueQuery {
     /// `1`: only unresolved items.
     #[serde(default)]
     pub open: Option<String>,
+    /// Only items whose draft is in this state (`awaiting_approval`,
+    /// `approved`, `rejected`).
+    #[serde(default)]
+    pub draft_state: Option<String>,
     /// The last id of the previous page.
     #[serde(default)]
     pub after: Option<i64>,
@@ -292,6 +300,7 @@ impl QueueQuery {
         Ok(ItemFilter {
             queue: blank(&self.queue),
             status: blank(&self.status),
+            draft_state: blank(&self.draft_state),
             client: blank(&self.client),
             label,
             partner_email: user.partner_scope(),
@@ -418,6 +427,34 @@ async fn queue(
     )
 }
 
+/// The outbox: approved drafts, the ones `ar-triage send` has still to
+/// deliver first, then those it sent (newest first within each).
+async fn outbox(
+    State(state): State<AppState>,
+    PageUser(a): PageUser,
+) -> Result<Response, PageError> {
+    a.require(Action::WorkItems)?;
+    let mut items = state
+        .store()
+        .items(&ItemFilter {
+            draft_state: Some("approved".into()),
+            partner_email: a.user.partner_scope(),
+            ..ItemFilter::default()
+        })
+        .await?;
+    items.reverse();
+    let (waiting, sent): (Vec<StoredItem>, Vec<StoredItem>) =
+        items.into_iter().partition(|i| i.sent_at.is_none());
+    render(
+        &state,
+        "outbox.html",
+        context! {
+            me => me(&a), csrf => a.csrf,
+            waiting => Value::from_serialize(&waiting), sent => Value::from_serialize(&sent),
+        },
+    )
+}
+
 /// The query's non-empty filters as pairs (the cursor left out).
 fn filter_pairs(q: &QueueQuery) -> Vec<(String, String)> {
     [
@@ -427,6 +464,7 @@ fn filter_pairs(q: &QueueQuery) -> Vec<(String, String)> {
         ("status", &q.status),
         ("max_score", &q.max_score),
         ("open", &q.open),
+        ("draft_state", &q.draft_state),
     ]
     .into_iter()
     .filter_map(|(k, v)| blank(v).map(|v| (k.to_string(), v)))
@@ -491,6 +529,7 @@ async fn item_context(state: &AppState, a: &Authed, id: i64) -> Result<Value, Ht
         may_draft => a.user.role.may(Action::ActOnDrafts),
         may_work => a.user.role.may(Action::WorkItems),
         may_outcome => a.user.role.may(Action::RecordOutcome),
+        model => state.model_name(),
     })
 }
 
@@ -681,6 +720,34 @@ async fn assign_form(
     Ok(back_to(id))
 }
 
+/// Reads item `id` again with the current model as `a`
+/// ([`crate::pipeline::Pipeline::reclassify`]); 429 when the model's queue
+/// is full, 503 without a model.
+pub async fn reclassify(
+    state: &AppState,
+    a: &Authed,
+    id: i64,
+) -> Result<crate::store::Reclassified, HttpError> {
+    may_act(state, a, id, Action::WorkItems).await?;
+    let pipeline = state.pipeline().ok_or_else(|| {
+        HttpError::Unavailable(
+            "this service runs without a model: nothing to reclassify with".into(),
+        )
+    })?;
+    Ok(pipeline.reclassify(id, &a.user.name).await?)
+}
+
+async fn reclassify_form(
+    State(state): State<AppState>,
+    PageUser(a): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    a.check_csrf(&f.csrf)?;
+    reclassify(&state, &a, id).await?;
+    Ok(back_to(id))
+}
+
 async fn resolve_form(
     State(state): State<AppState>,
     PageUser(a): PageUser,
@@ -851,6 +918,39 @@ async fn analyst(
             kpis => Value::from_serialize(&data["kpis"]), report_html => report_html,
         },
     )
+}
+
+/// Weeks the KPI charts cover at most.
+pub const CHART_WEEKS: usize = 12;
+
+/// A KPI chart over the last [`CHART_WEEKS`] weeks: `rates.svg` or
+/// `volume.svg`.
+async fn kpi_chart(
+    State(state): State<AppState>,
+    PageUser(a): PageUser,
+    Path(chart): Path<String>,
+) -> Result<Response, PageError> {
+    a.require(Action::ReadReports)?;
+    let draw = match chart.as_str() {
+        "rates.svg" => super::charts::rates_svg,
+        "volume.svg" => super::charts::volume_svg,
+        _ => return Err(HttpError::NotFound.into()),
+    };
+    let inputs = state.store().kpi_inputs().await?;
+    let weeks = crate::kpis::weekly_kpis(&inputs, CHART_WEEKS, chrono::Utc::now().date_naive());
+    let svg = draw(&weeks).map_err(|e| HttpError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            // Opened on its own, the picture still runs nothing.
+            (
+                CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+        ],
+        svg,
+    )
+        .into_response())
 }
 
 /// The eval report's own HTML, served sandboxed: no script, no origin.

@@ -446,10 +446,11 @@ impl ImapSource {
 
         // Sizes first: UIDs to fetch, and which are too large to fetch whole.
         let mut sizes = BTreeMap::new();
+        let mut arrived = BTreeMap::new();
         {
             let mut stream = step(
                 "UID FETCH",
-                session.uid_fetch(format!("{start}:*"), "(UID RFC822.SIZE)"),
+                session.uid_fetch(format!("{start}:*"), "(UID RFC822.SIZE INTERNALDATE)"),
             )
             .await?;
             while let Some(item) = next_item(&mut stream).await? {
@@ -457,6 +458,9 @@ impl ImapSource {
                 // `start`; unsolicited FETCHes may lack a UID.
                 if let Some(uid) = item.uid.filter(|uid| *uid >= start) {
                     sizes.insert(uid, item.size.unwrap_or(0));
+                    if let Some(t) = item.internal_date() {
+                        arrived.insert(uid, t.with_timezone(&chrono::Utc));
+                    }
                 }
             }
         }
@@ -513,6 +517,7 @@ impl ImapSource {
                     key: self.key.clone(),
                     value: format!("{validity}:{uid}"),
                 }),
+                arrived: arrived.get(uid).copied(),
             });
             self.seen = Some((validity, *uid));
         }

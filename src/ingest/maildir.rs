@@ -178,6 +178,11 @@ impl MaildirSource {
                     },
                     bytes,
                     checkpoint: None,
+                    // Delivery writes the file once: its time is the arrival.
+                    arrived: std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .map(chrono::DateTime::<chrono::Utc>::from),
                 }),
                 // Taken by someone else since the listing: not ours any more.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -279,6 +284,27 @@ impl Source for MaildirSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_message_arrived_when_its_file_was_delivered() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        let path = dir.path().join("new/1763900000.M1P1.host");
+        std::fs::write(&path, b"Subject: hi\n\nbody\n").unwrap();
+        let delivered = std::time::UNIX_EPOCH + Duration::from_secs(1_763_900_000);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(delivered)
+            .unwrap();
+        let mut source = MaildirSource::open(dir.path()).unwrap();
+        let got = source.fetch(None).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].arrived.map(|t| t.timestamp()), Some(1_763_900_000));
+    }
 
     #[test]
     fn seen_names_keep_flags_and_add_s() {

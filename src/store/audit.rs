@@ -183,14 +183,19 @@ impl Store {
     }
 
     async fn audit_rows_of(&self, item: Option<i64>) -> Result<Vec<AuditRow>, StoreError> {
+        // One item's rows through the (item_id, seq) index; all rows in order.
+        let sql = if item.is_some() {
+            "SELECT seq, at, kind, item_id, content, prev_hash, hash FROM audit_log \
+             WHERE item_id = $1 ORDER BY seq"
+        } else {
+            "SELECT seq, at, kind, item_id, content, prev_hash, hash FROM audit_log ORDER BY seq"
+        };
         on_pool!(self, |pool| {
-            let rows = sqlx::query(
-                "SELECT seq, at, kind, item_id, content, prev_hash, hash FROM audit_log \
-                 WHERE ($1 IS NULL OR item_id = $1) ORDER BY seq",
-            )
-            .bind(item)
-            .fetch_all(pool)
-            .await?;
+            let mut q = sqlx::query(sql);
+            if let Some(i) = item {
+                q = q.bind(i);
+            }
+            let rows = q.fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 out.push(AuditRow {

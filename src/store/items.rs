@@ -143,36 +143,50 @@ const ITEM_COLUMNS: &str = "SELECT i.id, i.message_id AS msg, m.message_id, m.so
     LEFT JOIN clients c ON c.id = i.client_id \
     LEFT JOIN invoices v ON v.number = i.invoice_number";
 
-/// The filter of [`ItemFilter`] in SQL, `$1`…`$9`, with the limit as `$10`.
-const ITEM_WHERE: &str = "WHERE ($1 IS NULL OR i.queue = $1) AND ($2 IS NULL OR i.status = $2) \
-    AND ($3 IS NULL OR i.draft_state = $3) AND ($4 IS NULL OR i.client_id = $4) \
-    AND ($5 IS NULL OR i.labels LIKE $5) AND ($6 IS NULL OR LOWER(c.partner_email) = LOWER($6)) \
-    AND ($7 IS NULL OR i.id = $7) AND ($8 IS NULL OR i.id > $8) \
-    AND ($9 IS NULL OR ($9 = 1 AND i.resolved_at IS NULL) OR ($9 = 0 AND i.resolved_at IS NOT NULL))";
-
 impl Store {
     /// Items matching `filter`, oldest first, with their attachments.
     pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>, StoreError> {
         on_pool!(self, |pool| {
-            let sql = format!("{ITEM_COLUMNS} {ITEM_WHERE} ORDER BY i.id LIMIT $10");
-            let label = filter
-                .label
-                .as_ref()
-                .map(|l| format!("%\"{}\"%", l.replace(['%', '"'], "")));
-            let open = filter.open.map(i64::from);
-            let rows = sqlx::query(&sql)
-                .bind(filter.queue.as_deref())
-                .bind(filter.status.as_deref())
-                .bind(filter.draft_state.as_deref())
-                .bind(filter.client.as_deref())
-                .bind(label.as_deref())
-                .bind(filter.partner_email.as_deref())
-                .bind(filter.id)
-                .bind(filter.after)
-                .bind(open)
-                .bind(filter.limit.unwrap_or(i64::MAX))
-                .fetch_all(pool)
-                .await?;
+            // Only the conditions the filter has, so both databases plan
+            // the query they run (a generic `$1 IS NULL OR …` plan scans
+            // every item and joins each before the limit).
+            let mut q = sqlx::QueryBuilder::new(ITEM_COLUMNS);
+            q.push(" WHERE 1 = 1");
+            for (column, value) in [
+                ("i.queue", &filter.queue),
+                ("i.status", &filter.status),
+                ("i.draft_state", &filter.draft_state),
+                ("i.client_id", &filter.client),
+            ] {
+                if let Some(v) = value {
+                    q.push(format!(" AND {column} = ")).push_bind(v.clone());
+                }
+            }
+            if let Some(l) = &filter.label {
+                q.push(" AND i.labels LIKE ")
+                    .push_bind(format!("%\"{}\"%", l.replace(['%', '"'], "")));
+            }
+            if let Some(p) = &filter.partner_email {
+                q.push(" AND i.client_id IN (SELECT p.id FROM clients p WHERE LOWER(p.partner_email) = LOWER(")
+                    .push_bind(p.clone())
+                    .push("))");
+            }
+            if let Some(id) = filter.id {
+                q.push(" AND i.id = ").push_bind(id);
+            }
+            if let Some(after) = filter.after {
+                q.push(" AND i.id > ").push_bind(after);
+            }
+            match filter.open {
+                Some(true) => q.push(" AND i.resolved_at IS NULL"),
+                Some(false) => q.push(" AND i.resolved_at IS NOT NULL"),
+                None => &mut q,
+            };
+            q.push(" ORDER BY i.id");
+            if let Some(limit) = filter.limit {
+                q.push(" LIMIT ").push_bind(limit);
+            }
+            let rows = q.build().fetch_all(pool).await?;
             let msgs: std::collections::HashSet<i64> = rows
                 .iter()
                 .map(|r| r.try_get::<i64, _>("msg"))

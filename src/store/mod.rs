@@ -44,7 +44,7 @@ pub use items::{ItemAttachment, ItemFilter, StoredItem};
 pub use ledger::ImportCounts;
 pub use messages::{ItemDecision, NewItem, NewMessage, Stored, content_hash};
 pub use users::{NewUser, Session};
-pub use work::{Correction, Outcome};
+pub use work::{Correction, Outcome, Reclassified};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -260,6 +260,17 @@ impl Store {
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
+    }
+
+    /// Refreshes the query planner's statistics (`ANALYZE`). PostgreSQL's
+    /// autovacuum does this on its own some time after a bulk load; until
+    /// then a table it has never analysed is planned as if nearly empty
+    /// (a filtered list of 10,000 items took 40 ms instead of 1).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        on_pool!(self, |pool| {
+            sqlx::query("ANALYZE").execute(pool).await?;
+            Ok(())
+        })
     }
 
     /// Closes the pool, waiting for connections to finish (SQLite then

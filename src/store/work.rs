@@ -7,8 +7,30 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::audit::append_audit;
+use super::messages::NewItem;
 use super::{Store, StoreError, actor, clean, human_action, now, on_pool};
 use crate::domain::{Label, LabelledReply, Reply};
+
+/// What [`Store::reclassify`] changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reclassified {
+    /// The item.
+    pub item: i64,
+    /// Labels before.
+    pub labels_before: Vec<Label>,
+    /// Labels now.
+    pub labels: Vec<Label>,
+    /// The model that gave them.
+    pub model: Option<String>,
+    /// Whether route, rule, reason and draft were decided again. Only an
+    /// item nobody has acted on is rerouted: once a draft is approved or
+    /// rejected, or the item resolved, that stands.
+    pub rerouted: bool,
+    /// The route now (`draft`, `collections`, `partner`).
+    pub route: Option<String>,
+    /// The rule now.
+    pub rule: Option<String>,
+}
 
 /// A person's relabel of an item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,6 +192,115 @@ impl Store {
                 subject,
                 body: clean(body),
                 model,
+            })
+        })
+    }
+
+    /// Replaces `item`'s labels, scores, evidence and facts with those of
+    /// `new` (the current model's reading of the same message), as `by`'s
+    /// request. While nobody has acted on the item it is also routed again
+    /// (queue, status, reason, rule, draft awaiting approval, escalation,
+    /// follow-up). The first decision's effects on the ledger (invoice
+    /// status, paused reminders, promises) are never applied twice: they
+    /// stay as they are, and the audit row says so.
+    pub async fn reclassify(
+        &self,
+        item: i64,
+        by: &str,
+        new: &NewItem,
+    ) -> Result<Reclassified, StoreError> {
+        let by = actor(by)?;
+        let pg = self.dialect() == "postgres";
+        let ts = now();
+        on_pool!(self, |pool, begin| {
+            let mut tx = pool.begin_with(begin).await?;
+            let row = sqlx::query(
+                "SELECT labels, scores, model, route, rule, draft_state, resolved_at FROM items WHERE id = $1",
+            )
+            .bind(item)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("item {item}")))?;
+            let old: String = row.try_get("labels")?;
+            let labels_before: Vec<Label> = serde_json::from_str(&old)?;
+            let scores_before: serde_json::Value =
+                serde_json::from_str(&row.try_get::<String, _>("scores")?)?;
+            let model_before: Option<String> = row.try_get("model")?;
+            let route_before: Option<String> = row.try_get("route")?;
+            let rule_before: Option<String> = row.try_get("rule")?;
+            let draft_state: Option<String> = row.try_get("draft_state")?;
+            let resolved: Option<String> = row.try_get("resolved_at")?;
+            let untouched = resolved.is_none()
+                && draft_state
+                    .as_deref()
+                    .is_none_or(|s| s == "awaiting_approval");
+            sqlx::query(
+                "UPDATE items SET labels = $1, scores = $2, evidence = $3, facts = $4, model = $5, \
+                 updated_at = $6 WHERE id = $7",
+            )
+            .bind(serde_json::to_string(&new.labels)?)
+            .bind(serde_json::to_string(&new.scores)?)
+            .bind(clean(&serde_json::to_string(&new.evidence)?))
+            .bind(clean(&serde_json::to_string(&new.facts)?))
+            .bind(new.model.as_deref().map(clean))
+            .bind(&ts)
+            .bind(item)
+            .execute(&mut *tx)
+            .await?;
+            let d = new.decision.as_ref().filter(|_| untouched);
+            if let Some(d) = d {
+                sqlx::query(
+                    "UPDATE items SET status = $1, queue = $2, reason = $3, route = $4, rule = $5, \
+                     draft = $6, draft_state = $7, escalation = $8, follow_up = $9, contact_update = $10 \
+                     WHERE id = $11",
+                )
+                .bind(clean(&new.status))
+                .bind(clean(&new.queue))
+                .bind(new.reason.as_deref().map(clean))
+                .bind(clean(&d.route))
+                .bind(clean(&d.rule))
+                .bind(d.draft.as_ref().map(|v| clean(&v.to_string())))
+                // Never sent without a person after a reclassification.
+                .bind(d.draft.as_ref().map(|_| "awaiting_approval"))
+                .bind(d.escalation.as_ref().map(|v| clean(&v.to_string())))
+                .bind(d.follow_up.as_deref().map(clean))
+                .bind(
+                    d.contact_update
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()?
+                        .map(|s| clean(&s)),
+                )
+                .bind(item)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let (route, rule) = match d {
+                Some(d) => (Some(d.route.clone()), Some(d.rule.clone())),
+                None => (route_before.clone(), rule_before.clone()),
+            };
+            let entry = human_action(
+                item,
+                serde_json::json!({"action": "reclassify", "by": by, "at": ts,
+                    "before": labels_before, "after": new.labels,
+                    "scores_before": scores_before, "scores": new.scores,
+                    "model_before": model_before, "model": new.model,
+                    "rerouted": d.is_some(),
+                    "route_before": route_before, "rule_before": rule_before,
+                    "route": route, "rule": rule,
+                    "reason": new.reason.as_deref().filter(|_| d.is_some()),
+                    "effects": "the first decision's invoice status, reminders and promises stand"}),
+            );
+            append_audit!(tx, pg, std::slice::from_ref(&entry), None);
+            tx.commit().await?;
+            Ok(Reclassified {
+                item,
+                labels_before: labels_before.clone(),
+                labels: new.labels.clone(),
+                model: new.model.clone(),
+                rerouted: d.is_some(),
+                route: route.clone(),
+                rule: rule.clone(),
             })
         })
     }

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use ar_triage::classify::{ClassifierHandle, ClassifyError, FixedScores, Model};
-use ar_triage::domain::{Prediction, PreparedReply, User, UserRole};
+use ar_triage::domain::{Evidence, Label, Prediction, PreparedReply, User, UserRole};
 use ar_triage::http::{AppState, WebConfig, auth};
 use ar_triage::ingest::maildir::MaildirSource;
 use ar_triage::ledger_csv::{Ledger, read_clients, read_engagements, read_invoices};
@@ -34,7 +34,7 @@ INV-7,BOLT,E-2,2026-10-06,2026-11-05,2000,USD,PO-9,open,
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Scores by what the body says: "out of scope" is a dispute, "will pay"
-/// a payment promise, anything else unsure.
+/// a payment promise, anything else unsure. The keyword is the evidence.
 pub struct Keyed;
 
 impl Model for Keyed {
@@ -42,14 +42,36 @@ impl Model for Keyed {
         let mut out = Vec::new();
         for r in replies {
             let b = &r.reply.body;
-            let scores = if b.contains("out of scope") {
-                [0.05, 0.05, 0.95, 0.05]
+            let (scores, key) = if b.contains("out of scope") {
+                (
+                    [0.05, 0.05, 0.95, 0.05],
+                    Some((Label::ScopeDispute, "out of scope")),
+                )
             } else if b.contains("will pay") {
-                [0.05, 0.05, 0.05, 0.95]
+                (
+                    [0.05, 0.05, 0.05, 0.95],
+                    Some((Label::PaymentScheduled, "will pay")),
+                )
             } else {
-                [0.3, 0.05, 0.05, 0.05]
+                ([0.3, 0.05, 0.05, 0.05], None)
             };
-            out.extend(FixedScores { scores }.predict(std::slice::from_ref(r))?);
+            let mut p = FixedScores { scores }.predict(std::slice::from_ref(r))?;
+            if let Some((label, word)) = key
+                && let Some(at) = b.find(word)
+            {
+                let start = b[..at].chars().count();
+                p[0].evidence.insert(
+                    label,
+                    vec![Evidence {
+                        text: word.into(),
+                        start,
+                        end: start + word.chars().count(),
+                        weight: 0.6,
+                        facts: Default::default(),
+                    }],
+                );
+            }
+            out.extend(p);
         }
         Ok(out)
     }
@@ -162,18 +184,27 @@ pub async fn world_on(
     Web { dir, store, state }
 }
 
+/// A pipeline over `store` with the keyword model.
+pub fn keyed_pipeline(store: &Store) -> Pipeline {
+    Pipeline::new(
+        store.clone(),
+        Classifier::Ready(ClassifierHandle::spawn(Keyed)),
+    )
+}
+
 /// Ingests `messages` from a Maildir at `root` with the keyword model.
 pub async fn ingest(store: &Store, root: &Path, messages: Vec<(String, Vec<u8>)>) {
+    ingest_with(&keyed_pipeline(store), root, messages).await;
+}
+
+/// Ingests `messages` from a Maildir at `root` with `pipeline`.
+pub async fn ingest_with(pipeline: &Pipeline, root: &Path, messages: Vec<(String, Vec<u8>)>) {
     for d in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
     for (name, bytes) in messages {
         std::fs::write(root.join("new").join(name), bytes).unwrap();
     }
-    let pipeline = Pipeline::new(
-        store.clone(),
-        Classifier::Ready(ClassifierHandle::spawn(Keyed)),
-    );
     let (_keep, stop) = watch::channel(false);
     let opts = IngestOptions {
         once: true,
@@ -186,6 +217,12 @@ pub async fn ingest(store: &Store, root: &Path, messages: Vec<(String, Vec<u8>)>
 }
 
 impl Web {
+    /// The same world served with `pipeline` (reclassify, model metrics).
+    pub fn with_pipeline(self, pipeline: Pipeline) -> Web {
+        let state = AppState::new(self.store.clone(), Some(pipeline), WebConfig::default());
+        Web { state, ..self }
+    }
+
     /// The item stored for Message-ID `mid`.
     pub async fn item(&self, mid: &str) -> StoredItem {
         self.store

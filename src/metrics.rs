@@ -1,0 +1,226 @@
+//! What the pipeline counts while it runs (stored, duplicates, errors by
+//! kind), how long the model takes and how late mail is ingested, in a
+//! form `/metrics` renders as Prometheus text.
+//!
+//! One [`PipelineMetrics`] is shared (behind an `Arc`) by every clone of a
+//! pipeline and by the web service that reports it; counters are atomics,
+//! so recording never blocks.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A Prometheus histogram with fixed bucket bounds (in seconds).
+#[derive(Debug)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    /// Observations at or below each bound (not cumulative; summed when
+    /// rendered).
+    buckets: Vec<AtomicU64>,
+    count: AtomicU64,
+    /// Sum of observations in microseconds.
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    /// A histogram over `bounds`, ascending.
+    pub fn new(bounds: &'static [f64]) -> Histogram {
+        Histogram {
+            bounds,
+            buckets: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
+            count: AtomicU64::new(0),
+            sum_micros: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one observation of `seconds` (negative counts as 0).
+    pub fn observe(&self, seconds: f64) {
+        let s = if seconds.is_finite() {
+            seconds.max(0.0)
+        } else {
+            0.0
+        };
+        if let Some(i) = self.bounds.iter().position(|b| s <= *b) {
+            self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros
+            .fetch_add((s * 1e6).min(u64::MAX as f64) as u64, Ordering::Relaxed);
+    }
+
+    /// How many observations were recorded.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Appends the histogram as Prometheus text under `name`.
+    pub fn render(&self, name: &str, help: &str, out: &mut String) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (b, n) in self.bounds.iter().zip(&self.buckets) {
+            cumulative += n.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {cumulative}");
+        }
+        let count = self.count();
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "{name}_sum {}",
+            self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(out, "{name}_count {count}");
+    }
+}
+
+/// Seconds a model call may take, from a short reply on a GPU to a full
+/// batch on a small CPU.
+const CLASSIFY_BOUNDS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Seconds from a message reaching the mailbox to its item being stored.
+const LAG_BOUNDS: &[f64] = &[
+    1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 604800.0,
+];
+
+/// The pipeline's counters and histograms.
+#[derive(Debug)]
+pub struct PipelineMetrics {
+    /// Seconds per call to the model thread (a batch of replies).
+    pub classify_seconds: Histogram,
+    /// Seconds from a message's arrival in the mailbox (the Maildir file's
+    /// time, IMAP's INTERNALDATE, else its Date header) to its item being
+    /// stored.
+    pub ingest_lag_seconds: Histogram,
+    /// Items stored.
+    pub stored: AtomicU64,
+    /// Messages skipped as already stored.
+    pub duplicates: AtomicU64,
+    /// Fetches from the source that failed (retried after the poll interval).
+    pub fetch_errors: AtomicU64,
+    /// Replies stored unclassified because the model failed or is missing.
+    pub classify_errors: AtomicU64,
+    /// Messages stored with parsing or attachment problems.
+    pub parse_problems: AtomicU64,
+    /// Stored messages the source could not be told about.
+    pub ack_failures: AtomicU64,
+    /// Store errors that stopped a run.
+    pub store_errors: AtomicU64,
+    /// Requests turned away because the model's queue was full (429).
+    pub model_busy: AtomicU64,
+    /// Unix time of the last item stored (0: none yet).
+    pub last_stored_unix: AtomicU64,
+}
+
+impl Default for PipelineMetrics {
+    fn default() -> Self {
+        PipelineMetrics {
+            classify_seconds: Histogram::new(CLASSIFY_BOUNDS),
+            ingest_lag_seconds: Histogram::new(LAG_BOUNDS),
+            stored: AtomicU64::new(0),
+            duplicates: AtomicU64::new(0),
+            fetch_errors: AtomicU64::new(0),
+            classify_errors: AtomicU64::new(0),
+            parse_problems: AtomicU64::new(0),
+            ack_failures: AtomicU64::new(0),
+            store_errors: AtomicU64::new(0),
+            model_busy: AtomicU64::new(0),
+            last_stored_unix: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Adds one to a counter.
+pub fn inc(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+impl PipelineMetrics {
+    /// Appends every figure as Prometheus text.
+    pub fn render(&self, out: &mut String) {
+        self.classify_seconds.render(
+            "ar_triage_classify_seconds",
+            "Seconds per call to the model thread (one batch of replies).",
+            out,
+        );
+        self.ingest_lag_seconds.render(
+            "ar_triage_ingest_lag_seconds",
+            "Seconds from a message's arrival in the mailbox to its item being stored.",
+            out,
+        );
+        for (name, help, v) in [
+            (
+                "ar_triage_items_stored_total",
+                "Items stored by the pipeline.",
+                &self.stored,
+            ),
+            (
+                "ar_triage_duplicates_total",
+                "Messages skipped as already stored.",
+                &self.duplicates,
+            ),
+            (
+                "ar_triage_fetch_errors_total",
+                "Fetches from the inbox that failed.",
+                &self.fetch_errors,
+            ),
+            (
+                "ar_triage_classify_errors_total",
+                "Replies stored unclassified because the model failed or is missing.",
+                &self.classify_errors,
+            ),
+            (
+                "ar_triage_parse_problems_total",
+                "Messages stored with parsing or attachment problems.",
+                &self.parse_problems,
+            ),
+            (
+                "ar_triage_ack_failures_total",
+                "Stored messages the inbox could not be told about.",
+                &self.ack_failures,
+            ),
+            (
+                "ar_triage_store_errors_total",
+                "Store errors that stopped an ingest run.",
+                &self.store_errors,
+            ),
+            (
+                "ar_triage_model_busy_total",
+                "Requests turned away because the model's queue was full.",
+                &self.model_busy,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ar_triage_last_stored_timestamp_seconds Unix time of the last item stored (0: none).\n\
+             # TYPE ar_triage_last_stored_timestamp_seconds gauge\n\
+             ar_triage_last_stored_timestamp_seconds {}",
+            self.last_stored_unix.load(Ordering::Relaxed)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_histogram_renders_cumulative_buckets_sum_and_count() {
+        let h = Histogram::new(&[0.1, 1.0]);
+        for s in [0.05, 0.5, 0.5, 3.0, -1.0] {
+            h.observe(s);
+        }
+        let mut out = String::new();
+        h.render("t_seconds", "test", &mut out);
+        assert!(out.contains("t_seconds_bucket{le=\"0.1\"} 2\n"), "{out}");
+        assert!(out.contains("t_seconds_bucket{le=\"1\"} 4\n"), "{out}");
+        assert!(out.contains("t_seconds_bucket{le=\"+Inf\"} 5\n"), "{out}");
+        assert!(out.contains("t_seconds_sum 4.05\n"), "{out}");
+        assert!(out.contains("t_seconds_count 5\n"), "{out}");
+    }
+}
