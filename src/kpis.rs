@@ -43,7 +43,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 /// The days the KPIs cover, both included; `None` is open-ended.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KpiWindow {
     /// First day.
     pub from: Option<NaiveDate>,
@@ -58,7 +58,7 @@ impl KpiWindow {
 }
 
 /// A share: `numerator / denominator`, `None` when nothing was counted.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Rate {
     /// Counted in.
     pub numerator: usize,
@@ -79,7 +79,7 @@ impl Rate {
 }
 
 /// Exception resolution time.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ResolutionTime {
     /// Items resolved.
     pub resolved: usize,
@@ -92,7 +92,7 @@ pub struct ResolutionTime {
 }
 
 /// What people did with drafts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Acceptance {
     /// Approved as drafted.
     pub approved_unedited: Rate,
@@ -105,7 +105,7 @@ pub struct Acceptance {
 }
 
 /// The DSO effect for one currency (see the module docs for the formula).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DsoEffect {
     /// Currency code.
     pub currency: String,
@@ -126,7 +126,7 @@ pub struct DsoEffect {
 }
 
 /// The KPIs of `ar-triage kpis`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Kpis {
     /// The window.
     pub window: KpiWindow,

@@ -1187,3 +1187,150 @@ async fn the_analyst_view_charts_kpis_by_week_and_the_outbox_lists_approved_draf
     let r = call(&w, with_cookie("/outbox", &dana)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// Checks `body` against the OpenAPI document's 200 schema of `method path`.
+fn conforms(doc: &serde_json::Value, method: &str, path: &str, body: &serde_json::Value) {
+    let schema =
+        &doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"];
+    let mut root = serde_json::json!({"components": doc["components"].clone()});
+    match schema {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                root[k] = v.clone();
+            }
+        }
+        other => panic!("{method} {path} documents no answer: {other}"),
+    }
+    let v = jsonschema::validator_for(&root)
+        .unwrap_or_else(|e| panic!("{method} {path}: the schema does not compile: {e}"));
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{method} {path}: {errors:?}\n{body}");
+}
+
+#[tokio::test]
+async fn every_answer_matches_the_schema_the_openapi_document_gives_for_it() {
+    let w = world(standard_messages()).await;
+    let pipeline = common::web::keyed_pipeline(&w.store);
+    let w = w.with_pipeline(pipeline);
+    let doc = call(&w, get("/api/v1/openapi.json")).await.json();
+    let collector = w.token("collector").await;
+    let admin = w.token("admin").await;
+    let dana = w.token("dana").await;
+    let promise = w.item("acme-promise@acme.example").await.id;
+    let dispute = w.item("acme-dispute@acme.example").await.id;
+    let unsure = w.item("acme-unsure@acme.example").await.id;
+    let id = |p: &str, i: i64| p.replace("{id}", &i.to_string());
+    let calls: Vec<(&str, &str, i64, &str, Option<serde_json::Value>)> = vec![
+        ("get", "/items", 0, &collector, None),
+        ("get", "/items/{id}", promise, &collector, None),
+        (
+            "post",
+            "/items/{id}/draft",
+            promise,
+            &collector,
+            Some(serde_json::json!({"action": "edit", "body": "Thank you."})),
+        ),
+        (
+            "post",
+            "/items/{id}/relabel",
+            unsure,
+            &collector,
+            Some(serde_json::json!({"labels": ["approval_pending"]})),
+        ),
+        (
+            "post",
+            "/items/{id}/assign",
+            unsure,
+            &collector,
+            Some(serde_json::json!({"assignee": "collector"})),
+        ),
+        ("post", "/items/{id}/reclassify", unsure, &collector, None),
+        ("post", "/items/{id}/resolve", unsure, &collector, None),
+        (
+            "post",
+            "/items/{id}/outcome",
+            dispute,
+            &dana,
+            Some(serde_json::json!({"outcome": "credit", "note": "agreed"})),
+        ),
+        ("get", "/kpis", 0, &admin, None),
+        ("get", "/corrections", 0, &admin, None),
+        ("get", "/users", 0, &admin, None),
+        ("get", "/me", 0, &dana, None),
+        (
+            "post",
+            "/users",
+            0,
+            &admin,
+            Some(
+                serde_json::json!({"name": "newbie", "role": "collector", "password": "long enough pw"}),
+            ),
+        ),
+        (
+            "post",
+            "/tokens",
+            0,
+            &admin,
+            Some(serde_json::json!({"label": "ci"})),
+        ),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (method, path, item, token, body) in calls {
+        let m = if method == "get" {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        let r = call(
+            &w,
+            bearer(m, &format!("/api/v1{}", id(path, item)), token, body),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{method} {path}: {}", r.body);
+        conforms(&doc, method, path, &r.json());
+        seen.insert((method, path));
+    }
+    // Every route with a typed answer was called.
+    for r in ar_triage::http::api::routes() {
+        let typed = doc["paths"][r.path][r.method]["responses"]["200"]["content"]["application/json"]
+            ["schema"]
+            .is_object();
+        assert_eq!(
+            typed,
+            seen.contains(&(r.method, r.path)),
+            "{} {}: typed answer {typed}, called {}",
+            r.method,
+            r.path,
+            seen.contains(&(r.method, r.path))
+        );
+    }
+    // The request bodies and query parameters are documented too.
+    let draft = &doc["paths"]["/items/{id}/draft"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(draft, "#/components/schemas/DraftRequest");
+    let names: Vec<&str> = doc["paths"]["/items"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for q in [
+        "queue",
+        "label",
+        "client",
+        "status",
+        "max_score",
+        "open",
+        "draft_state",
+        "cursor",
+        "limit",
+    ] {
+        assert!(names.contains(&q), "{q} missing from {names:?}");
+    }
+    assert!(!names.contains(&"after"), "{names:?}");
+    let reclassify = &doc["paths"]["/items/{id}/reclassify"]["post"]["responses"];
+    assert!(reclassify["429"].is_object() && reclassify["503"].is_object());
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Facts pulled out of text, normalised so rules can compare them: ISO dates,
 /// amounts as `"1250.00 EUR"` (currency omitted when unknown), hours as a
 /// decimal number, PO and invoice numbers as written.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Facts {
     /// Dates, `YYYY-MM-DD`; relative ones resolved against the email's date.
     pub dates: Vec<String>,
@@ -32,7 +32,7 @@ impl Facts {
 }
 
 /// A fact read from an attachment, with where it was found so a person can check it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourcedFact {
     /// The normalised value (ISO date, `"1250.00 EUR"`, a PO number, a phrase).
     pub value: String,
@@ -44,7 +44,7 @@ pub struct SourcedFact {
 }
 
 /// One row of a SOW's rate card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RateLine {
     /// Role as written ("Senior Consultant").
     pub role: String,
@@ -62,7 +62,7 @@ pub struct RateLine {
 /// Facts read from an attachment. Which fields are filled depends on its kind:
 /// SOWs and change orders give client, PO, rate card, cap or fee, scope and
 /// exclusions; remittances give amounts, invoices paid and the payment date.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AttachmentFacts {
     /// Client named in the document.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::facts::AttachmentFacts;
 
 /// What an attachment is, for routing and fact extraction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
     /// Statement of work.

@@ -17,7 +17,19 @@ use super::message::ParsedMessage;
 
 /// One of the four labels of `shared/spec/labels.md`. A reply with none of
 /// them is `other`, which is therefore not a variant: it is the empty set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
     /// Payment waits on an internal approval or sign-off.
@@ -124,7 +136,7 @@ impl LabelledReply {
 }
 
 /// A piece of the client's own text that drove a label's score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// The span's text, exactly `body[start..end]` in characters.
     pub text: String,

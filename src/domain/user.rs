@@ -8,7 +8,19 @@
 use serde::{Deserialize, Serialize};
 
 /// A role of a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UserRole {
     /// Works the triage and collections queues: drafts, relabels, assigns,
@@ -95,7 +107,7 @@ impl std::fmt::Display for UserRole {
 }
 
 /// A user as the service knows them (never their password).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct User {
     /// Row id.
     pub id: i64,

@@ -14,15 +14,25 @@ use super::error::HttpError;
 use super::pages::{self, QueueQuery};
 use super::{AppState, view};
 use crate::domain::{Action, User};
+use crate::kpis::{KpiWindow, Kpis, compute_kpis};
 use crate::store::{AuditRow, Correction, DraftOutcome, Reclassified, StoredItem};
 
 /// Largest page the API hands out.
 pub const MAX_LIMIT: i64 = 200;
 
-/// One route of the API: method, path (axum syntax), what it does and its
-/// handler. [`router`] and the OpenAPI document
+/// Writes a type's JSON Schema into the document's components and answers
+/// the schema (a reference to it) to use in place.
+pub type SchemaOf = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+fn schema<T: schemars::JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+/// One route of the API: method, path (axum syntax), what it does, what it
+/// reads and answers, and its handler. [`router`] and the OpenAPI document
 /// ([`super::openapi::document`]) are both built from this table, so
-/// neither can list a route the other lacks.
+/// neither can list a route the other lacks, and the schemas are those of
+/// the very types the handler reads and writes.
 pub struct ApiRoute {
     /// `get` or `post`.
     pub method: &'static str,
@@ -32,8 +42,45 @@ pub struct ApiRoute {
     pub summary: &'static str,
     /// The handler.
     pub handler: axum::routing::MethodRouter<AppState>,
+    /// The JSON body it reads, if any.
+    pub request: Option<SchemaOf>,
+    /// The query string it reads: an object whose properties are the
+    /// parameters.
+    pub query: Option<SchemaOf>,
+    /// The JSON it answers 200 with.
+    pub response: SchemaOf,
+    /// Statuses it may answer besides 200 and the ones every route may
+    /// (401, 403, 404, 422).
+    pub also: &'static [u16],
 }
 
+impl ApiRoute {
+    /// It reads a JSON body of type `T`.
+    fn reads<T: schemars::JsonSchema>(mut self) -> Self {
+        self.request = Some(schema::<T>);
+        self
+    }
+
+    /// It reads query parameters, the fields of `T`.
+    fn query<T: schemars::JsonSchema>(mut self) -> Self {
+        self.query = Some(schema::<T>);
+        self
+    }
+
+    /// It answers a `T`.
+    fn answers<T: schemars::JsonSchema>(mut self) -> Self {
+        self.response = schema::<T>;
+        self
+    }
+
+    /// It may also answer these statuses.
+    fn or(mut self, statuses: &'static [u16]) -> Self {
+        self.also = statuses;
+        self
+    }
+}
+
+/// A route answering any JSON until [`ApiRoute::answers`] says what.
 fn route(
     method: &'static str,
     path: &'static str,
@@ -45,6 +92,10 @@ fn route(
         path,
         summary,
         handler,
+        request: None,
+        query: None,
+        response: schema::<serde_json::Value>,
+        also: &[],
     }
 }
 
@@ -54,52 +105,74 @@ pub fn routes() -> Vec<ApiRoute> {
         route(
             "get",
             "/items",
-            "List items (filters: queue, label, client, status, max_score, open; cursor pagination).",
+            "List items (filters: queue, label, client, status, max_score, open, draft_state; cursor pagination).",
             get(list_items),
-        ),
+        )
+        .query::<ListQuery>()
+        .answers::<ItemPage>(),
         route(
             "get",
             "/items/{id}",
             "One item with its message (client text, quoted history, evidence) and audit trail.",
             get(item),
-        ),
+        )
+        .answers::<ItemDetail>(),
         route(
             "post",
             "/items/{id}/draft",
             "Approve, edit or reject the item's draft.",
             post(draft),
-        ),
+        )
+        .reads::<DraftRequest>()
+        .answers::<DraftOutcome>()
+        .or(&[409]),
         route(
             "post",
             "/items/{id}/relabel",
             "Relabel the item; stored as a correction.",
             post(relabel),
-        ),
+        )
+        .reads::<RelabelRequest>()
+        .answers::<Correction>(),
         route(
             "post",
             "/items/{id}/assign",
             "Assign the item to a user (or to nobody).",
             post(assign),
-        ),
+        )
+        .reads::<AssignRequest>()
+        .answers::<Done>(),
         route(
             "post",
             "/items/{id}/resolve",
             "Resolve the item.",
             post(resolve),
-        ),
+        )
+        .answers::<Done>(),
         route(
             "post",
             "/items/{id}/reclassify",
-            "Read the item again with the current model (429 while the model's queue is full).",
+            "Read the item again with the current model (429 while the model's queue is full, 503 without a model).",
             post(reclassify),
-        ),
+        )
+        .answers::<Reclassified>()
+        .or(&[429, 503]),
         route(
             "post",
             "/items/{id}/outcome",
             "Record a partner's outcome of an escalated dispute.",
             post(outcome),
-        ),
-        route("get", "/kpis", "Collections KPIs.", get(kpis)),
+        )
+        .reads::<OutcomeRequest>()
+        .answers::<Done>(),
+        route(
+            "get",
+            "/kpis",
+            "Collections KPIs over a window of days (`from`, `to`; all days when left out).",
+            get(kpis),
+        )
+        .query::<KpiQuery>()
+        .answers::<Kpis>(),
         route(
             "get",
             "/reports/latest",
@@ -111,16 +184,22 @@ pub fn routes() -> Vec<ApiRoute> {
             "/corrections",
             "Every correction (relabel) made.",
             get(corrections),
-        ),
-        route("get", "/users", "Users (admin).", get(users)),
-        route("post", "/users", "Add a user (admin).", post(add_user)),
-        route("get", "/me", "The signed-in user.", get(whoami)),
+        )
+        .answers::<Vec<Correction>>(),
+        route("get", "/users", "Users (admin).", get(users)).answers::<Vec<User>>(),
+        route("post", "/users", "Add a user (admin).", post(add_user))
+            .reads::<NewUserRequest>()
+            .answers::<User>()
+            .or(&[409]),
+        route("get", "/me", "The signed-in user.", get(whoami)).answers::<User>(),
         route(
             "post",
             "/tokens",
             "Create an API token for the signed-in user (shown once).",
             post(new_token),
-        ),
+        )
+        .reads::<TokenRequest>()
+        .answers::<NewToken>(),
         route("get", "/openapi.json", "This document.", get(openapi)),
     ]
 }
@@ -133,7 +212,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The list query: the queue page's filters plus `cursor` and `limit`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
     #[serde(flatten)]
     filters: QueueQuery,
@@ -146,7 +225,7 @@ pub struct ListQuery {
 }
 
 /// A page of items.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ItemPage {
     /// The items, oldest first.
     pub items: Vec<StoredItem>,
@@ -172,7 +251,7 @@ async fn list_items(
 }
 
 /// An item with its message as shown and its audit trail.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ItemDetail {
     /// The item.
     pub item: StoredItem,
@@ -198,7 +277,7 @@ async fn item(
 }
 
 /// A draft action.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DraftRequest {
     /// `approve`, `edit` or `reject`.
     pub action: String,
@@ -224,7 +303,7 @@ async fn draft(
 }
 
 /// New labels for an item (empty: `other`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RelabelRequest {
     /// Label names.
     pub labels: Vec<String>,
@@ -241,14 +320,14 @@ async fn relabel(
 }
 
 /// Who should work an item (`null`: nobody).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AssignRequest {
     /// A user name.
     pub assignee: Option<String>,
 }
 
 /// The answer of actions that return nothing else.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Done {
     /// The item acted on.
     pub item: i64,
@@ -295,7 +374,7 @@ async fn reclassify(
 }
 
 /// A partner's decision on a dispute.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct OutcomeRequest {
     /// `accept`, `credit` or `reject`.
     pub outcome: String,
@@ -322,13 +401,33 @@ async fn outcome(
     }))
 }
 
+/// The days the KPIs cover, both included (open-ended when left out).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct KpiQuery {
+    /// First day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub to: Option<chrono::NaiveDate>,
+}
+
 async fn kpis(
     State(state): State<AppState>,
     a: Authed,
-) -> Result<Json<serde_json::Value>, HttpError> {
+    Query(q): Query<KpiQuery>,
+) -> Result<Json<Kpis>, HttpError> {
     a.require(Action::ReadReports)?;
-    let data = pages::analyst_data(&state).await?;
-    Ok(Json(data["kpis"].clone()))
+    let inputs = state.store().kpi_inputs().await?;
+    let window = KpiWindow {
+        from: q.from,
+        to: q.to,
+    };
+    Ok(Json(compute_kpis(
+        &inputs,
+        window,
+        chrono::Utc::now().date_naive(),
+    )))
 }
 
 async fn report(
@@ -357,11 +456,12 @@ async fn users(State(state): State<AppState>, a: Authed) -> Result<Json<Vec<User
 }
 
 /// A user to add.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct NewUserRequest {
     /// Login name.
     pub name: String,
     /// `collector`, `partner`, `analyst` or `admin`.
+    #[schemars(with = "crate::domain::UserRole")]
     pub role: String,
     /// For partners.
     #[serde(default)]
@@ -393,14 +493,14 @@ async fn whoami(a: Authed) -> Json<User> {
 }
 
 /// A token request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct TokenRequest {
     /// What the token is for (shown to admins).
     pub label: String,
 }
 
 /// A new API token: shown once, stored hashed.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewToken {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,

@@ -254,7 +254,7 @@ async fn logout(
 }
 
 /// The queue's filters, as the query string gives them.
-#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct QueueQuery {
     /// `drafts`, `collections` or `partner`.
     #[serde(default)]
@@ -278,8 +278,9 @@ pub struct QueueQuery {
     /// `approved`, `rejected`).
     #[serde(default)]
     pub draft_state: Option<String>,
-    /// The last id of the previous page.
+    /// The last id of the previous page (the API's `cursor` sets it).
     #[serde(default)]
+    #[schemars(skip)]
     pub after: Option<i64>,
 }
 

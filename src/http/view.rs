@@ -11,7 +11,7 @@ use crate::domain::{Evidence, Label, Reply};
 use crate::ingest::parse::parse_message;
 
 /// A run of body text with one look.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Piece {
     /// The text (never markup: templates escape it).
     pub text: String,
@@ -25,7 +25,7 @@ pub struct Piece {
 }
 
 /// A stored message as shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MessageView {
     /// Sender display name.
     pub from_name: Option<String>,

@@ -50,7 +50,7 @@ impl AuditEntry {
 }
 
 /// A stored audit row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditRow {
     /// Position in the chain, from 1.
     pub seq: i64,

@@ -54,7 +54,7 @@ pub struct SentRecord<'a> {
 }
 
 /// The draft after a person's action.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DraftOutcome {
     /// The item.
     pub item: i64,

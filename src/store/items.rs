@@ -37,7 +37,7 @@ pub struct ItemFilter {
 }
 
 /// An attachment as listed with its item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ItemAttachment {
     /// File name.
     pub filename: String,
@@ -52,7 +52,7 @@ pub struct ItemAttachment {
 /// A stored item with its message's headers and attachments: one line of
 /// `items --format jsonl`, fields in the order the issue lists them (plus
 /// `candidates`, the invoices a person should choose from).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StoredItem {
     /// Item id, in ingestion order.
     pub id: i64,

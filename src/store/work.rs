@@ -12,7 +12,7 @@ use super::{Store, StoreError, actor, clean, human_action, now, on_pool};
 use crate::domain::{Label, LabelledReply, Reply};
 
 /// What [`Store::reclassify`] changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reclassified {
     /// The item.
     pub item: i64,
@@ -33,7 +33,7 @@ pub struct Reclassified {
 }
 
 /// A person's relabel of an item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Correction {
     /// Row id, in the order they were made.
     pub id: i64,
