@@ -238,7 +238,9 @@ impl ReplyClassifier {
     }
 
     /// Raw logits, one row per text, in the order of `meta().labels`.
-    /// Texts are batched by length so that padding stays small.
+    /// Texts are batched by length so that padding stays small, and a batch
+    /// holds at most `batch_size` windows (a text of 16 windows goes alone),
+    /// so memory stays bounded however long the texts are.
     pub fn logits(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ClassifyError> {
         let windows: Vec<Vec<Window>> = texts
             .iter()
@@ -249,8 +251,9 @@ impl ReplyClassifier {
             .map(|w| w.iter().map(|w| w.ids.len()).sum())
             .collect();
         let order = super::tokenize::length_order(&lens);
+        let counts: Vec<usize> = windows.iter().map(Vec::len).collect();
         let mut out = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(self.batch_size) {
+        for chunk in &window_batches(&order, &counts, self.batch_size) {
             let group: Vec<Vec<Window>> = chunk.iter().map(|&i| windows[i].clone()).collect();
             let batch = make_batch(&group, &self.device)?;
             let logits: Vec<Vec<f32>> = self.net.forward(&batch)?.to_vec2()?;
@@ -288,5 +291,44 @@ impl ReplyClassifier {
             .filter(|(_, (p, t))| *p >= *t)
             .map(|(l, _)| *l)
             .collect()
+    }
+}
+
+/// Texts in `order` cut into batches of at most `budget` windows each
+/// (`counts[i]` windows for text `i`); a text with more goes alone.
+fn window_batches(order: &[usize], counts: &[usize], budget: usize) -> Vec<Vec<usize>> {
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    let mut held = 0;
+    for &i in order {
+        let n = counts[i].max(1);
+        match batches.last_mut() {
+            Some(b) if held + n <= budget => {
+                b.push(i);
+                held += n;
+            }
+            _ => {
+                batches.push(vec![i]);
+                held = n;
+            }
+        }
+    }
+    batches
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::window_batches;
+
+    #[test]
+    fn batches_hold_a_bounded_number_of_windows() {
+        // Sixteen one-window texts fill one batch; long texts go fewer at a
+        // time, a text longer than the budget alone.
+        let counts = [1; 20];
+        let order: Vec<usize> = (0..20).collect();
+        let b = window_batches(&order, &counts, 16);
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [16, 4]);
+        let counts = [16, 8, 8, 3, 20, 1];
+        let b = window_batches(&[0, 1, 2, 3, 4, 5], &counts, 16);
+        assert_eq!(b, vec![vec![0], vec![1, 2], vec![3], vec![4], vec![5]]);
     }
 }

@@ -28,6 +28,12 @@ pub struct PredictOptions {
     /// text): explaining costs one forward pass per candidate, so a reply of
     /// thousands of sentences must not cost thousands of passes.
     pub max_candidates: usize,
+    /// Longest client text explained whole, in characters. A longer one is
+    /// explained on its first this many characters (the candidates are the
+    /// sentences within them, weighed against that part's own score), so
+    /// an explanation costs at most `max_candidates + 1` passes over this
+    /// much text, however long the reply.
+    pub max_explained_chars: usize,
 }
 
 impl Default for PredictOptions {
@@ -37,7 +43,16 @@ impl Default for PredictOptions {
             max_evidence: 3,
             min_weight: 0.05,
             max_candidates: 32,
+            max_explained_chars: 2_000,
         }
+    }
+}
+
+/// The first `n` characters of `s`.
+fn prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((cut, _)) => &s[..cut],
+        None => s,
     }
 }
 
@@ -54,6 +69,58 @@ fn text_without(chars: &[char], segments: &[Span], skip: Span) -> String {
         }
     }
     parts.join("\n")
+}
+
+/// What explaining one reply costs: the sentences weighed and the texts
+/// the model reads for them.
+struct Explanation<'a> {
+    /// The candidate sentences, in order.
+    candidates: Vec<&'a crate::domain::Sentence>,
+    /// One text per candidate (the explained text without it), then, when
+    /// `own_base`, the explained text itself.
+    texts: Vec<String>,
+    /// The reply is longer than is explained whole: its first part is
+    /// scored too, and weights are drops from that part's score.
+    own_base: bool,
+}
+
+/// The occlusion texts of `prepared`: at most `max_candidates` sentences,
+/// each text at most `max_explained_chars` of the client's words.
+fn explanation<'a>(prepared: &'a PreparedReply, opts: &PredictOptions) -> Explanation<'a> {
+    let chars: Vec<char> = prepared.reply.body.chars().collect();
+    let limit = opts.max_explained_chars.max(1);
+    let long = prepared.client_text.chars().nth(limit).is_some();
+    // The sentences that fit in the explained part, in order.
+    let mut room = limit;
+    let mut candidates = Vec::new();
+    for s in prepared.sentences.iter().take(opts.max_candidates) {
+        let n = s.text.chars().count() + 1;
+        if long && n > room {
+            break;
+        }
+        room = room.saturating_sub(n);
+        candidates.push(s);
+    }
+    let cut = |t: &str| -> String {
+        if long {
+            prepared.model_input_with(prefix(t, limit))
+        } else {
+            prepared.model_input_with(t)
+        }
+    };
+    let mut texts: Vec<String> = candidates
+        .iter()
+        .map(|s| cut(&text_without(&chars, &prepared.segments, s.span)))
+        .collect();
+    let own_base = long && !candidates.is_empty();
+    if own_base {
+        texts.push(cut(&prepared.client_text));
+    }
+    Explanation {
+        candidates,
+        texts,
+        own_base,
+    }
 }
 
 /// Predicts labels, calibrated scores, evidence and facts for each reply, in
@@ -87,20 +154,19 @@ pub fn predict_prepared(
         let predicted = clf.decide(&p);
         let mut evidence = BTreeMap::new();
         if opts.explain && !predicted.is_empty() {
-            let chars: Vec<char> = reply.body.chars().collect();
-            let candidates =
-                &prepared.sentences[..prepared.sentences.len().min(opts.max_candidates)];
-            let variants: Vec<String> = candidates
-                .iter()
-                .map(|s| {
-                    prepared.model_input_with(&text_without(&chars, &prepared.segments, s.span))
-                })
-                .collect();
-            let refs: Vec<&str> = variants.iter().map(String::as_str).collect();
-            let occluded = if refs.is_empty() {
+            let plan = explanation(prepared, opts);
+            let candidates = plan.candidates;
+            let refs: Vec<&str> = plan.texts.iter().map(String::as_str).collect();
+            let mut occluded = if refs.is_empty() {
                 Vec::new()
             } else {
                 clf.probabilities(&refs)?
+            };
+            // A long reply's part is weighed against its own score.
+            let base = if plan.own_base {
+                occluded.pop().unwrap_or_else(|| p.clone())
+            } else {
+                p.clone()
             };
             for label in &predicted {
                 let li = labels.iter().position(|l| l == label).unwrap_or(0);
@@ -111,7 +177,7 @@ pub fn predict_prepared(
                         text: s.text.clone(),
                         start: s.span.start,
                         end: s.span.end,
-                        weight: (p[li] - q[li]).max(0.0),
+                        weight: (base[li] - q[li]).max(0.0),
                         facts: to_facts(&s.facts),
                     })
                     .collect();
@@ -142,6 +208,46 @@ pub fn predict_prepared(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explaining_a_reply_of_thousands_of_sentences_reads_a_bounded_amount() {
+        let body: String = (0..5000)
+            .map(|i| format!("Sentence {i} says the 40 hours on INV-1 were out of scope. "))
+            .collect();
+        let prepared = text::prepare(Reply {
+            id: "long".into(),
+            subject: "Re: INV-1".into(),
+            body,
+            ..Reply::default()
+        });
+        let opts = PredictOptions::default();
+        let plan = explanation(&prepared, &opts);
+        assert!(plan.own_base);
+        assert!(!plan.candidates.is_empty());
+        assert!(plan.candidates.len() <= opts.max_candidates);
+        assert_eq!(plan.texts.len(), plan.candidates.len() + 1);
+        for t in &plan.texts {
+            assert!(t.chars().count() <= opts.max_explained_chars, "{}", t.len());
+        }
+        // Every candidate lies in the explained part.
+        let last = plan.candidates.last().unwrap();
+        assert!(last.span.end <= opts.max_explained_chars + plan.candidates.len());
+
+        // A short reply is explained whole, against its own score.
+        let short = text::prepare(Reply {
+            id: "short".into(),
+            subject: "Re: INV-1".into(),
+            body: "It is with our CFO. We expect approval on Friday.".into(),
+            ..Reply::default()
+        });
+        let plan = explanation(&short, &opts);
+        assert!(!plan.own_base);
+        assert_eq!(plan.candidates.len(), 2);
+        assert_eq!(
+            plan.texts,
+            ["We expect approval on Friday.", "It is with our CFO."]
+        );
+    }
 
     #[test]
     fn text_without_blanks_only_the_sentence() {
