@@ -123,8 +123,30 @@ fn leader(seg: &[char], i: usize, j: usize) -> bool {
     seg[j..].iter().any(|c| !c.is_whitespace())
 }
 
+/// Longest sentence, in characters. No person writes one longer; a run of
+/// text without a sentence end (a pasted table, a hostile message) is cut
+/// at the last space before this length, so that what reads a sentence
+/// (facts, their roles, evidence) costs a bounded amount per sentence.
+pub const MAX_SENTENCE_CHARS: usize = 1_000;
+
+/// `(a, b)` cut into pieces of at most [`MAX_SENTENCE_CHARS`], at spaces
+/// where there are any.
+fn bounded(seg: &[char], a: usize, b: usize, out: &mut Vec<(usize, usize)>) {
+    let mut a = a;
+    while b - a > MAX_SENTENCE_CHARS {
+        let hard = a + MAX_SENTENCE_CHARS;
+        let cut = (a + MAX_SENTENCE_CHARS / 2..hard)
+            .rev()
+            .find(|&i| seg[i].is_whitespace())
+            .unwrap_or(hard);
+        out.push((a, cut));
+        a = cut;
+    }
+    out.push((a, b));
+}
+
 /// Sentences of one line (no line break in `seg`) as trimmed char ranges
-/// `(start, end)` into `seg`.
+/// `(start, end)` into `seg`, none longer than [`MAX_SENTENCE_CHARS`].
 pub fn split_sentences(seg: &[char]) -> Vec<(usize, usize)> {
     let n = seg.len();
     let mut raw = Vec::new();
@@ -149,7 +171,12 @@ pub fn split_sentences(seg: &[char]) -> Vec<(usize, usize)> {
         i += 1;
     }
     raw.push((start, n));
-    raw.into_iter()
+    let mut pieces = Vec::with_capacity(raw.len());
+    for (a, b) in raw {
+        bounded(seg, a, b, &mut pieces);
+    }
+    pieces
+        .into_iter()
         .filter_map(|(a, b)| {
             let a = a + seg[a..b].iter().take_while(|c| c.is_whitespace()).count();
             let b = b - seg[a..b]
@@ -163,4 +190,29 @@ pub fn split_sentences(seg: &[char]) -> Vec<(usize, usize)> {
                 .then_some((a, b))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_sentence_ends_is_cut_at_spaces_into_bounded_sentences() {
+        let text: String = (0..2_000).map(|i| format!("INV-{i} 12.00 USD ")).collect();
+        let chars: Vec<char> = text.chars().collect();
+        let s = split_sentences(&chars);
+        assert!(s.len() > 20, "{}", s.len());
+        for &(a, b) in &s {
+            assert!(b - a <= MAX_SENTENCE_CHARS, "{}", b - a);
+            // Cut at spaces: no piece starts or ends inside a word.
+            assert!(a == 0 || chars[a - 1].is_whitespace());
+            assert!(b == chars.len() || chars[b].is_whitespace());
+        }
+        // Nothing is lost but the spaces at the cuts.
+        let kept: usize = s.iter().map(|(a, b)| b - a).sum();
+        assert!(kept + s.len() >= text.trim_end().chars().count());
+        // Ordinary sentences are left as they are.
+        let chars: Vec<char> = "We paid. The rest follows Friday.".chars().collect();
+        assert_eq!(split_sentences(&chars), [(0, 8), (9, 33)]);
+    }
 }

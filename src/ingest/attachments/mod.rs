@@ -78,6 +78,13 @@ pub const MAX_PDF_STREAM_BYTES: u64 = 32 * 1024 * 1024;
 /// Largest size all streams of one PDF may inflate to together (128 MiB).
 pub const MAX_PDF_INFLATED_BYTES: u64 = 128 * 1024 * 1024;
 
+/// Deepest nesting of arrays and dictionaries a PDF may have, in its
+/// objects and its (inflated) content and object streams. lopdf parses
+/// them recursively, on a thread whose stack a few thousand levels
+/// overflow, and a stack overflow aborts the process; real PDFs nest a
+/// handful of levels.
+pub const MAX_PDF_NESTING: usize = 256;
+
 /// Largest ratio of uncompressed to compressed size of a DOCX entry; beyond
 /// it (once the entry is past [`RATIO_CHECK_BYTES`]) the entry is refused.
 pub const MAX_RATIO: u64 = 100;
@@ -110,6 +117,9 @@ pub enum ReadError {
     /// A compressed stream would inflate beyond the limits.
     #[error("PDF refused: decompression bomb guard: {0}")]
     PdfBomb(String),
+    /// Arrays or dictionaries nest deeper than [`MAX_PDF_NESTING`].
+    #[error("PDF refused: its {0} nest more than {MAX_PDF_NESTING} arrays or dictionaries deep")]
+    PdfTooDeep(&'static str),
     /// The PDF reader panicked; the panic was caught.
     #[error("PDF could not be processed (the PDF reader failed on it)")]
     PdfCrashed,
@@ -401,6 +411,81 @@ mod tests {
             }
         }
         assert!(seen >= 3);
+    }
+
+    /// A one-page PDF whose page content is `content` (zlib-compressed
+    /// when `zlib`), its stream dictionary holding `extra`, and whose
+    /// catalog holds `catalog_extra`.
+    fn pdf_with_content(content: &[u8], zlib: bool, extra: &str, catalog_extra: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let data = if zlib {
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            z.write_all(content).unwrap();
+            z.finish().unwrap()
+        } else {
+            content.to_vec()
+        };
+        let mut out = b"%PDF-1.5\n1 0 obj << /Type /Catalog /Pages 2 0 R ".to_vec();
+        out.extend_from_slice(catalog_extra);
+        out.extend_from_slice(
+            b" >> endobj\n2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n\
+            3 0 obj << /Type /Page /Parent 2 0 R /Contents 4 0 R /MediaBox [0 0 200 200] >> endobj\n",
+        );
+        out.extend_from_slice(
+            format!(
+                "4 0 obj << /Length {} {}{extra} >> stream\n",
+                data.len(),
+                if zlib { "/Filter /FlateDecode " } else { "" }
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\nendstream endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        out
+    }
+
+    #[test]
+    fn pdfs_nested_past_the_limit_are_refused_before_the_parser_recurses() {
+        let text = b"BT /F1 12 Tf 10 10 Td (Hours: 40 [at] 150.00 USD) Tj ET";
+        // Deep arrays or dictionaries in an object: lopdf's parser would
+        // overflow the stack and abort the process.
+        for deep in [
+            [b"[".repeat(200_000), b"]".repeat(200_000)].concat(),
+            [
+                b"<< /A ".repeat(100_000),
+                b"1".to_vec(),
+                b" >>".repeat(100_000),
+            ]
+            .concat(),
+        ] {
+            let pdf = pdf_with_content(text, true, "", &[b"/X ".as_slice(), &deep].concat());
+            let err = pdf_pages(&pdf).expect_err("refused");
+            assert!(matches!(err, ReadError::PdfTooDeep("objects")), "{err}");
+        }
+        // The same inside a compressed content stream.
+        let deep = [b"[".repeat(10_000), b"]".repeat(10_000), text.to_vec()].concat();
+        let err = pdf_pages(&pdf_with_content(&deep, true, "", b"")).expect_err("refused");
+        assert!(matches!(err, ReadError::PdfTooDeep("streams")), "{err}");
+        assert!(err.to_string().contains("nest more than 256"), "{err}");
+        // Brackets inside strings and comments, and the bytes of an image,
+        // are not nesting.
+        let strings = [
+            b"BT (".to_vec(),
+            b"[".repeat(1000),
+            b") Tj ET\n% ".to_vec(),
+            b"<<".repeat(1000),
+            b"\n".to_vec(),
+        ]
+        .concat();
+        assert!(read::pdf_inflate_guard(&pdf_with_content(&strings, true, "", b"")).is_ok());
+        let pixels = b"[<".repeat(50_000);
+        let image = pdf_with_content(&pixels, true, "/Type /XObject /Subtype /Image", b"");
+        assert!(read::pdf_inflate_guard(&image).is_ok());
+        // An ordinary PDF still reads.
+        assert!(
+            read::pdf_inflate_guard(&pdf_with_content(text, false, "", b"[[1 2] << /K [3] >>]"))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! charset, HTML, PDF pages and DOCX paragraphs, each bounded.
 
 use super::{
-    MAX_ENTRY_BYTES, MAX_FORM_DEPTH, MAX_PDF_INFLATED_BYTES, MAX_PDF_STREAM_BYTES, MAX_RATIO,
-    RATIO_CHECK_BYTES, ReadError,
+    MAX_ENTRY_BYTES, MAX_FORM_DEPTH, MAX_PDF_INFLATED_BYTES, MAX_PDF_NESTING, MAX_PDF_STREAM_BYTES,
+    MAX_RATIO, RATIO_CHECK_BYTES, ReadError,
 };
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -228,17 +228,140 @@ pub(super) fn pdf_pages_unguarded(bytes: &[u8]) -> Result<Vec<String>, ReadError
     Ok(pages)
 }
 
+/// How deep PDF syntax nests (`[ ]`, `<< >>`), read a byte at a time:
+/// strings (with their escapes and balanced parentheses), hex strings and
+/// comments are skipped.
+#[derive(Debug, Default)]
+struct Nesting {
+    depth: usize,
+    max: usize,
+    paren: usize,
+    escape: bool,
+    lt: bool,
+    gt: bool,
+    hex: bool,
+    comment: bool,
+}
+
+impl Nesting {
+    fn open(&mut self) {
+        self.depth += 1;
+        self.max = self.max.max(self.depth);
+    }
+
+    fn byte(&mut self, b: u8) {
+        if self.comment {
+            self.comment = b != b'\n' && b != b'\r';
+            return;
+        }
+        if self.paren > 0 {
+            if self.escape {
+                self.escape = false;
+            } else {
+                match b {
+                    b'\\' => self.escape = true,
+                    b'(' => self.paren += 1,
+                    b')' => self.paren -= 1,
+                    _ => {}
+                }
+            }
+            return;
+        }
+        if self.hex {
+            self.hex = b != b'>';
+            return;
+        }
+        if self.lt {
+            self.lt = false;
+            if b == b'<' {
+                self.open();
+            } else {
+                self.hex = b != b'>';
+            }
+            return;
+        }
+        if self.gt {
+            self.gt = false;
+            if b == b'>' {
+                self.depth = self.depth.saturating_sub(1);
+                return;
+            }
+        }
+        match b {
+            b'%' => self.comment = true,
+            b'(' => self.paren = 1,
+            b'[' => self.open(),
+            b']' => self.depth = self.depth.saturating_sub(1),
+            b'<' => self.lt = true,
+            b'>' => self.gt = true,
+            _ => {}
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.byte(b);
+        }
+    }
+
+    fn too_deep(&self) -> bool {
+        self.max > MAX_PDF_NESTING
+    }
+}
+
+impl std::io::Write for Nesting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.feed(buf);
+        if self.too_deep() {
+            // Stop inflating: the answer is known.
+            return Err(std::io::Error::other("too deep"));
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether the stream dictionary just before `start` (the `stream`
+/// keyword) is an image's: its bytes are pixels, not PDF syntax.
+fn image_stream(bytes: &[u8], start: usize) -> bool {
+    let from = start.saturating_sub(2048);
+    let dict = &bytes[from..start];
+    let dict = match dict.windows(3).rposition(|w| w == b"obj") {
+        Some(i) => &dict[i..],
+        None => dict,
+    };
+    [
+        &b"/Image"[..],
+        b"/DCTDecode",
+        b"/JPXDecode",
+        b"/CCITTFaxDecode",
+        b"/JBIG2Decode",
+    ]
+    .iter()
+    .any(|k| find(dict, k).is_some())
+}
+
 /// Refuses a PDF whose compressed streams would inflate past
-/// [`MAX_PDF_STREAM_BYTES`] each or [`MAX_PDF_INFLATED_BYTES`] together.
-/// lopdf and pdf-extract inflate streams into memory, so a 1 MB stream of
-/// zeros can cost gigabytes; this scan inflates each `stream … endstream`
-/// body that is zlib data into a counter (nested zlib layers too), never
-/// holding more than a buffer, and stops at the limit.
+/// [`MAX_PDF_STREAM_BYTES`] each or [`MAX_PDF_INFLATED_BYTES`] together,
+/// or whose arrays and dictionaries nest deeper than [`MAX_PDF_NESTING`]
+/// (in its objects or inside any stream but an image's). lopdf and
+/// pdf-extract inflate streams into memory, so a 1 MB stream of zeros can
+/// cost gigabytes, and parse nesting recursively; this scan inflates each
+/// `stream … endstream` body that is zlib data into a counter and a
+/// nesting meter (nested zlib layers too), never holding more than a
+/// buffer, and stops at the limit.
 pub(crate) fn pdf_inflate_guard(bytes: &[u8]) -> Result<(), ReadError> {
     let mut total: u64 = 0;
     let mut at = 0;
+    let mut objects = Nesting::default();
     while let Some(i) = find(&bytes[at..], b"stream") {
         let start = at + i;
+        objects.feed(&bytes[at..start]);
+        if objects.too_deep() {
+            return Err(ReadError::PdfTooDeep("objects"));
+        }
         at = start + b"stream".len();
         if start >= 3 && &bytes[start - 3..start] == b"end" {
             continue;
@@ -252,7 +375,25 @@ pub(crate) fn pdf_inflate_guard(bytes: &[u8]) -> Result<(), ReadError> {
         }
         body += 1;
         let end = find(&bytes[body..], b"endstream").map_or(bytes.len(), |j| body + j);
-        let size = inflated_size(&bytes[body..end], MAX_PDF_STREAM_BYTES + 1);
+        let mut meter = Nesting::default();
+        let image = image_stream(bytes, start);
+        let size = if image {
+            inflated_size(
+                &bytes[body..end],
+                MAX_PDF_STREAM_BYTES + 1,
+                &mut std::io::sink(),
+            )
+        } else {
+            let n = inflated_size(&bytes[body..end], MAX_PDF_STREAM_BYTES + 1, &mut meter);
+            if n == 0 {
+                // Not zlib: the body itself is what a parser reads.
+                meter.feed(&bytes[body..end]);
+            }
+            n
+        };
+        if meter.too_deep() {
+            return Err(ReadError::PdfTooDeep("streams"));
+        }
         if size > MAX_PDF_STREAM_BYTES {
             return Err(ReadError::PdfBomb(format!(
                 "a stream of {} bytes inflates to more than {MAX_PDF_STREAM_BYTES} bytes",
@@ -267,12 +408,17 @@ pub(crate) fn pdf_inflate_guard(bytes: &[u8]) -> Result<(), ReadError> {
         }
         at = end;
     }
+    objects.feed(&bytes[at..]);
+    if objects.too_deep() {
+        return Err(ReadError::PdfTooDeep("objects"));
+    }
     Ok(())
 }
 
 /// Bytes `data` inflates to as zlib (through up to three nested zlib
-/// layers), counted up to `cap`; 0 when it is not zlib data.
-fn inflated_size(data: &[u8], cap: u64) -> u64 {
+/// layers), written to `out` and counted up to `cap` (or until `out`
+/// refuses more); 0 when it is not zlib data.
+fn inflated_size(data: &[u8], cap: u64, out: &mut dyn std::io::Write) -> u64 {
     use std::io::Read;
     let zlib = |d: &[u8]| {
         d.len() >= 2 && d[0] & 0x0f == 8 && (u16::from(d[0]) << 8 | u16::from(d[1])) % 31 == 0
@@ -297,7 +443,26 @@ fn inflated_size(data: &[u8], cap: u64) -> u64 {
             break;
         }
     }
-    std::io::copy(&mut reader.take(cap), &mut std::io::sink()).unwrap_or(0)
+    let mut counted = Counted { out, n: 0 };
+    let _ = std::io::copy(&mut reader.take(cap), &mut counted);
+    counted.n
+}
+
+/// A writer that counts what passes through it.
+struct Counted<'a> {
+    out: &'a mut dyn std::io::Write,
+    n: u64,
+}
+
+impl std::io::Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.out.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Position of `needle` in `hay`.
