@@ -34,6 +34,11 @@ pub struct PredictOptions {
     /// an explanation costs at most `max_candidates + 1` passes over this
     /// much text, however long the reply.
     pub max_explained_chars: usize,
+    /// Most sentences occluded in a text longer than
+    /// `max_explained_chars`: such a reply is a pasted statement or worse,
+    /// goes to a person anyway, and its classification already reads up to
+    /// 16 windows.
+    pub max_long_candidates: usize,
 }
 
 impl Default for PredictOptions {
@@ -44,6 +49,7 @@ impl Default for PredictOptions {
             min_weight: 0.05,
             max_candidates: 32,
             max_explained_chars: 2_000,
+            max_long_candidates: 8,
         }
     }
 }
@@ -93,7 +99,12 @@ fn explanation<'a>(prepared: &'a PreparedReply, opts: &PredictOptions) -> Explan
     // The sentences that fit in the explained part, in order.
     let mut room = limit;
     let mut candidates = Vec::new();
-    for s in prepared.sentences.iter().take(opts.max_candidates) {
+    let most = if long {
+        opts.max_candidates.min(opts.max_long_candidates)
+    } else {
+        opts.max_candidates
+    };
+    for s in prepared.sentences.iter().take(most) {
         let n = s.text.chars().count() + 1;
         if long && n > room {
             break;
@@ -224,7 +235,7 @@ mod tests {
         let plan = explanation(&prepared, &opts);
         assert!(plan.own_base);
         assert!(!plan.candidates.is_empty());
-        assert!(plan.candidates.len() <= opts.max_candidates);
+        assert!(plan.candidates.len() <= opts.max_long_candidates);
         assert_eq!(plan.texts.len(), plan.candidates.len() + 1);
         for t in &plan.texts {
             assert!(t.chars().count() <= opts.max_explained_chars, "{}", t.len());
