@@ -89,6 +89,25 @@ pub fn message_view(raw: &[u8], evidence: &BTreeMap<Label, Vec<Evidence>>) -> Me
     }
 }
 
+/// [`message_view`] on a blocking thread: parsing a large message takes
+/// long enough that it must not hold up the runtime's workers.
+pub async fn message_view_blocking(
+    raw: Vec<u8>,
+    evidence: BTreeMap<Label, Vec<Evidence>>,
+) -> Result<MessageView, crate::http::HttpError> {
+    tokio::task::spawn_blocking(move || message_view(&raw, &evidence))
+        .await
+        .map_err(|e| crate::http::HttpError::Internal(format!("reading the message: {e}")))
+}
+
+/// The body of a raw message as ingest read it, parsed on a blocking
+/// thread.
+pub async fn body_blocking(raw: Vec<u8>) -> Result<String, crate::http::HttpError> {
+    tokio::task::spawn_blocking(move || parse_message(&raw).body)
+        .await
+        .map_err(|e| crate::http::HttpError::Internal(format!("reading the message: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
