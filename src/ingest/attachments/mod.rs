@@ -85,6 +85,12 @@ pub const MAX_PDF_INFLATED_BYTES: u64 = 128 * 1024 * 1024;
 /// handful of levels.
 pub const MAX_PDF_NESTING: usize = 256;
 
+/// Most pages of a PDF read. The text extractor walks the whole page tree
+/// for each page it reads, so time grows with the square of the page count
+/// (30,000 pages ran for over ten minutes); statements of work and change
+/// orders run to tens of pages.
+pub const MAX_PDF_PAGES: usize = 1_000;
+
 /// Largest ratio of uncompressed to compressed size of a DOCX entry; beyond
 /// it (once the entry is past [`RATIO_CHECK_BYTES`]) the entry is refused.
 pub const MAX_RATIO: u64 = 100;
@@ -117,6 +123,9 @@ pub enum ReadError {
     /// A compressed stream would inflate beyond the limits.
     #[error("PDF refused: decompression bomb guard: {0}")]
     PdfBomb(String),
+    /// More pages than [`MAX_PDF_PAGES`].
+    #[error("PDF refused: {0} pages, more than {MAX_PDF_PAGES}")]
+    PdfTooManyPages(usize),
     /// Arrays or dictionaries nest deeper than [`MAX_PDF_NESTING`].
     #[error("PDF refused: its {0} nest more than {MAX_PDF_NESTING} arrays or dictionaries deep")]
     PdfTooDeep(&'static str),
@@ -488,6 +497,66 @@ mod tests {
         );
     }
 
+    /// A PDF of `objects` (numbered from 1, object 1 the catalog) with its
+    /// cross-reference table.
+    fn pdf_of_objects(objects: &[String]) -> Vec<u8> {
+        let mut out = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::with_capacity(objects.len());
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+        );
+        for o in offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects.len() + 1
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    #[test]
+    fn pdfs_of_more_pages_than_any_sow_are_refused_before_their_text_is_read() {
+        const CONTENT: &str = "BT /F1 12 Tf 72 720 Td (Hours 40) Tj ET";
+        let pdf = |n: usize| {
+            let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", i + 5)).collect();
+            let mut objects = vec![
+                "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+                format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")),
+                format!(
+                    "<< /Length {} >>\nstream\n{CONTENT}\nendstream",
+                    CONTENT.len()
+                ),
+                "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+            ];
+            objects.extend((0..n).map(|_| {
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R \
+                 /Resources << /Font << /F1 4 0 R >> >> >>"
+                    .to_string()
+            }));
+            pdf_of_objects(&objects)
+        };
+        let n = MAX_PDF_PAGES + 1;
+        let err = pdf_pages(&pdf(n)).expect_err("refused");
+        assert!(
+            matches!(err, ReadError::PdfTooManyPages(k) if k == n),
+            "{err}"
+        );
+        assert!(err.to_string().contains("1001 pages"), "{err}");
+        // A document of a few pages is read page by page.
+        let pages = pdf_pages(&pdf(3)).unwrap();
+        assert_eq!(pages.len(), 3);
+        assert!(pages.iter().all(|p| p.contains("Hours 40")), "{pages:?}");
+    }
+
     #[test]
     fn self_drawing_pdf_forms_are_refused_not_followed() {
         let err = pdf_pages(&pdf_with_form(true)).expect_err("refused");
@@ -706,6 +775,30 @@ mod tests {
             ["Historical (closed) items older than 24 months"]
         );
         assert_eq!(f.scope_items.len(), 2);
+    }
+
+    #[test]
+    fn a_pasted_ledger_keeps_a_bounded_number_of_facts_of_each_kind() {
+        // 50,000 invoices with amounts and dates on one line, as a
+        // remittance: reading it keeps the first of each kind, in order.
+        let text: String = (0..50_000)
+            .map(|i| {
+                format!(
+                    "Remittance INV-{i} {}.00 USD 2026-10-{:02} ",
+                    100 + i,
+                    i % 28 + 1
+                )
+            })
+            .collect();
+        let a = read_attachment("remittance.txt", "text/plain", text.as_bytes());
+        assert_eq!(a.kind, AttachmentKind::Remittance);
+        let f = &a.facts;
+        assert_eq!(f.invoice_numbers.len(), sow::MAX_FACTS_PER_KIND);
+        assert_eq!(f.amounts.len(), sow::MAX_FACTS_PER_KIND);
+        assert_eq!(f.invoice_numbers[0].value, "INV-0");
+        assert_eq!(f.invoice_numbers[499].value, "INV-499");
+        // Dates repeat after 28: kept once each.
+        assert_eq!(f.dates.len(), 28);
     }
 
     #[test]

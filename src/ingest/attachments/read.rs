@@ -2,8 +2,8 @@
 //! charset, HTML, PDF pages and DOCX paragraphs, each bounded.
 
 use super::{
-    MAX_ENTRY_BYTES, MAX_FORM_DEPTH, MAX_PDF_INFLATED_BYTES, MAX_PDF_NESTING, MAX_PDF_STREAM_BYTES,
-    MAX_RATIO, RATIO_CHECK_BYTES, ReadError,
+    MAX_ENTRY_BYTES, MAX_FORM_DEPTH, MAX_PDF_INFLATED_BYTES, MAX_PDF_NESTING, MAX_PDF_PAGES,
+    MAX_PDF_STREAM_BYTES, MAX_RATIO, RATIO_CHECK_BYTES, ReadError,
 };
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -209,9 +209,13 @@ pub(super) fn pdf_pages_unguarded(bytes: &[u8]) -> Result<Vec<String>, ReadError
     if let Some(why) = recursive_forms(&doc) {
         return Err(ReadError::PdfRecursiveForms(why));
     }
+    let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+    if numbers.len() > MAX_PDF_PAGES {
+        return Err(ReadError::PdfTooManyPages(numbers.len()));
+    }
     let mut pages = Vec::new();
     let mut first_error = None;
-    for &number in doc.get_pages().keys() {
+    for number in numbers {
         let mut text = String::new();
         let mut out = pdf_extract::PlainTextOutput::new(&mut text);
         if let Err(e) = pdf_extract::output_doc_page(&doc, &mut out, number) {

@@ -33,7 +33,9 @@ pub(super) fn extract_facts(kind: AttachmentKind, lines: &[Line<'_>]) -> Attachm
                 FactKind::InvoiceNumber if !contract => {
                     push_unique(&mut facts.invoice_numbers, at(f.value.clone()))
                 }
-                FactKind::Amount if !contract => facts.amounts.push(at(f.value.clone())),
+                FactKind::Amount if !contract && facts.amounts.len() < MAX_FACTS_PER_KIND => {
+                    facts.amounts.push(at(f.value.clone()))
+                }
                 _ => {}
             }
         }
@@ -76,8 +78,14 @@ pub(super) fn extract_facts(kind: AttachmentKind, lines: &[Line<'_>]) -> Attachm
     facts
 }
 
+/// Most facts of one kind kept from one attachment. A statement of work
+/// names a handful; a 9 MB pasted ledger names hundreds of thousands, and
+/// keeping them all made each new one a scan of the rest.
+pub(super) const MAX_FACTS_PER_KIND: usize = 500;
+
+/// Adds `fact` unless its value is there already or the list is full.
 pub(super) fn push_unique(list: &mut Vec<SourcedFact>, fact: SourcedFact) {
-    if !list.iter().any(|f| f.value == fact.value) {
+    if list.len() < MAX_FACTS_PER_KIND && !list.iter().any(|f| f.value == fact.value) {
         list.push(fact);
     }
 }
@@ -262,14 +270,18 @@ impl Sections {
             self.current == Section::Rates,
             self.rate_unit,
         ) {
-            facts.rate_card.push(rate);
+            if facts.rate_card.len() < MAX_FACTS_PER_KIND {
+                facts.rate_card.push(rate);
+            }
             return;
         }
         match (self.current, bullet) {
             (section @ (Section::Scope | Section::Exclusions), Some(item)) => {
                 let list = self.list(section, facts);
-                list.push(at(item.to_string()));
-                self.last_item = Some((section, list.len() - 1));
+                if list.len() < MAX_FACTS_PER_KIND {
+                    list.push(at(item.to_string()));
+                    self.last_item = Some((section, list.len() - 1));
+                }
                 return;
             }
             (Section::Scope | Section::Exclusions, None) => {
