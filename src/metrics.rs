@@ -103,8 +103,11 @@ pub struct PipelineMetrics {
     pub parse_problems: AtomicU64,
     /// Stored messages the source could not be told about.
     pub ack_failures: AtomicU64,
-    /// Store errors that stopped a run.
+    /// Store errors: retried, quarantining a message, or stopping a run.
     pub store_errors: AtomicU64,
+    /// Messages stored as `quarantined` (earlier runs died on them, or
+    /// storing them failed) without being read again.
+    pub quarantined: AtomicU64,
     /// Requests turned away because the model's queue was full (429).
     pub model_busy: AtomicU64,
     /// Unix time of the last item stored (0: none yet).
@@ -123,6 +126,7 @@ impl Default for PipelineMetrics {
             parse_problems: AtomicU64::new(0),
             ack_failures: AtomicU64::new(0),
             store_errors: AtomicU64::new(0),
+            quarantined: AtomicU64::new(0),
             model_busy: AtomicU64::new(0),
             last_stored_unix: AtomicU64::new(0),
         }
@@ -180,8 +184,13 @@ impl PipelineMetrics {
             ),
             (
                 "ar_triage_store_errors_total",
-                "Store errors that stopped an ingest run.",
+                "Store errors: retried, quarantining a message, or stopping an ingest run.",
                 &self.store_errors,
+            ),
+            (
+                "ar_triage_quarantined_total",
+                "Messages stored as quarantined without being read again.",
+                &self.quarantined,
             ),
             (
                 "ar_triage_model_busy_total",

@@ -41,14 +41,32 @@ use crate::domain::reply::MAX_MODEL_CHARS;
 pub use crate::domain::{ItemStatus, Queue};
 use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, Reply, TrackedPromise};
 use crate::ingest::link::{Link, Linker};
-use crate::ingest::parse::parse_message;
+use crate::ingest::parse::parse_headers_only;
+use crate::ingest::reader::{ReadMessage, Reader};
 use crate::ingest::{RawMessage, Source, SourceError};
 use crate::metrics::{self, PipelineMetrics};
 use crate::rules::{self, Case, Decision, Route, RuleConfig};
 use crate::store::{
-    AuditEntry, ItemDecision, NewItem, NewMessage, Store, StoreError, Stored, content_hash,
+    AuditEntry, FailureKind, ItemDecision, NewItem, NewMessage, Store, StoreError, Stored,
+    content_hash,
 };
 use crate::text;
+
+/// Attempts at a message that never completed (the process died reading,
+/// classifying or storing it) after which it is quarantined: stored from
+/// its headers for a person instead of tried again. The first failure may
+/// be a neighbour's (messages are read in parallel), and a process may be
+/// killed for reasons of its own (a deploy, the OOM killer), so a message
+/// gets two more tries on its own before it is blamed.
+pub const QUARANTINE_AFTER: u32 = 3;
+
+/// Tries of a store write that fails transiently (a lock, a lost
+/// connection) before the error stops the batch.
+const STORE_RETRIES: u32 = 6;
+/// The first wait before such a retry; it doubles each time.
+const STORE_RETRY_FIRST: Duration = Duration::from_millis(250);
+/// The longest wait between retries.
+const STORE_RETRY_MAX: Duration = Duration::from_secs(8);
 
 /// Errors that stop ingestion. Bad messages never do: they become items.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +77,13 @@ pub enum PipelineError {
     /// The store failed; the message in hand stays unacknowledged.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The database takes no writes (read-only, disk full): the poller
+    /// stops taking mail rather than fail every message.
+    #[error(
+        "the database takes no writes, so ingest stopped taking mail (nothing was lost: \
+         unstored messages stay in the inbox); fix the database and start again: {0}"
+    )]
+    Unwritable(StoreError),
 }
 
 /// The classifier as the pipeline sees it: a model thread, or the reason
@@ -207,6 +232,7 @@ pub struct Pipeline {
     rules: RuleConfig,
     thresholds: BTreeMap<Label, f32>,
     metrics: Arc<PipelineMetrics>,
+    reader: Reader,
 }
 
 /// A message parsed, read and linked, waiting for its classification.
@@ -216,6 +242,8 @@ struct Prepared {
     /// The reply read once; the classifier, the rules and the drafts all use it.
     reply: PreparedReply,
     link: Link,
+    /// Stored from its headers without a reading or a model call.
+    quarantined: bool,
 }
 
 fn stopped(stop: &watch::Receiver<bool>) -> bool {
@@ -231,7 +259,20 @@ impl Pipeline {
             rules: RuleConfig::default(),
             thresholds: BTreeMap::new(),
             metrics: Arc::default(),
+            reader: Reader::default(),
         }
+    }
+
+    /// The same pipeline reading messages with `reader` (reader children
+    /// under limits, [`Reader::sandboxed`]) instead of in this process.
+    pub fn with_reader(mut self, reader: Reader) -> Self {
+        self.reader = reader;
+        self
+    }
+
+    /// How messages are read.
+    pub fn reader(&self) -> &Reader {
+        &self.reader
     }
 
     /// What this pipeline (and every clone of it) has counted.
@@ -278,10 +319,17 @@ impl Pipeline {
         stop: watch::Receiver<bool>,
     ) -> Result<IngestReport, PipelineError> {
         let r = self.run_until_stopped(source, opts, stop).await;
-        if let Err(PipelineError::Store(_)) = &r {
-            metrics::inc(&self.metrics.store_errors);
+        match r {
+            Err(PipelineError::Store(e)) if e.kind() == FailureKind::Unwritable => {
+                metrics::inc(&self.metrics.store_errors);
+                Err(PipelineError::Unwritable(e))
+            }
+            Err(PipelineError::Store(e)) => {
+                metrics::inc(&self.metrics.store_errors);
+                Err(PipelineError::Store(e))
+            }
+            r => r,
         }
-        r
     }
 
     async fn run_until_stopped<S: Source>(
@@ -296,62 +344,92 @@ impl Pipeline {
             if stopped(&stop) {
                 break;
             }
-            let checkpoint = match source.checkpoint_key() {
-                Some(key) => self.store.checkpoint(&key).await?,
-                None => None,
-            };
-            let batch = match source.fetch(checkpoint.as_deref()).await {
-                Ok(b) => b,
-                Err(e) if opts.once => {
-                    metrics::inc(&self.metrics.fetch_errors);
-                    return Err(e.into());
-                }
-                Err(e) => {
-                    metrics::inc(&self.metrics.fetch_errors);
-                    tracing::error!(source = %name, "fetch failed, retrying after the poll interval: {e}");
+            match self.poll_once(source, opts, &mut stop, &mut report).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(report),
+                Err(PipelineError::Store(e))
+                    if !opts.once && e.kind() == FailureKind::Transient =>
+                {
+                    // The database is away (restarting, locked): what was
+                    // not stored stays in the inbox and is fetched again.
+                    metrics::inc(&self.metrics.store_errors);
+                    tracing::warn!(source = %name, "the store failed, polling again after {} s: {e}", opts.poll.as_secs());
                     tokio::select! {
                         _ = tokio::time::sleep(opts.poll) => {}
                         _ = stop.changed() => break,
                     }
-                    continue;
                 }
-            };
-            if batch.is_empty() {
-                if opts.once {
-                    break;
-                }
-                tokio::select! {
-                    r = source.wait(opts.poll) => {
-                        if let Err(e) = r {
-                            tracing::warn!(source = %name, "waiting for mail failed: {e}");
-                            tokio::select! {
-                                _ = tokio::time::sleep(opts.poll) => {}
-                                _ = stop.changed() => break,
-                            }
-                        }
-                    }
-                    _ = stop.changed() => break,
-                }
-                continue;
-            }
-            report.fetched += batch.len();
-            let ledger = self.store.load_ledger().await?;
-            let linker = Linker::new(&ledger);
-            let mut rest = batch.into_iter().peekable();
-            while rest.peek().is_some() {
-                if stopped(&stop) {
-                    return Ok(report);
-                }
-                let chunk: Vec<RawMessage> = rest.by_ref().take(opts.batch.max(1)).collect();
-                if !self
-                    .process_chunk(source, chunk, &linker, &mut report, &stop)
-                    .await?
-                {
-                    return Ok(report);
-                }
+                Err(e) => return Err(e),
             }
         }
         Ok(report)
+    }
+
+    /// One fetch from `source` and the ingestion of what it handed out, or
+    /// a wait for more. Returns false when the run should end (`once` and
+    /// nothing more, or `stop`).
+    async fn poll_once<S: Source>(
+        &self,
+        source: &mut S,
+        opts: &IngestOptions,
+        stop: &mut watch::Receiver<bool>,
+        report: &mut IngestReport,
+    ) -> Result<bool, PipelineError> {
+        let name = source.name();
+        let checkpoint = match source.checkpoint_key() {
+            Some(key) => self.store.checkpoint(&key).await?,
+            None => None,
+        };
+        let batch = match source.fetch(checkpoint.as_deref()).await {
+            Ok(b) => b,
+            Err(e) if opts.once => {
+                metrics::inc(&self.metrics.fetch_errors);
+                return Err(e.into());
+            }
+            Err(e) => {
+                metrics::inc(&self.metrics.fetch_errors);
+                tracing::error!(source = %name, "fetch failed, retrying after the poll interval: {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(opts.poll) => return Ok(true),
+                    _ = stop.changed() => return Ok(false),
+                }
+            }
+        };
+        if batch.is_empty() {
+            if opts.once {
+                return Ok(false);
+            }
+            tokio::select! {
+                r = source.wait(opts.poll) => {
+                    if let Err(e) = r {
+                        tracing::warn!(source = %name, "waiting for mail failed: {e}");
+                        tokio::select! {
+                            _ = tokio::time::sleep(opts.poll) => {}
+                            _ = stop.changed() => return Ok(false),
+                        }
+                    }
+                }
+                _ = stop.changed() => return Ok(false),
+            }
+            return Ok(true);
+        }
+        report.fetched += batch.len();
+        let ledger = self.store.load_ledger().await?;
+        let linker = Linker::new(&ledger);
+        let mut rest = batch.into_iter().peekable();
+        while rest.peek().is_some() {
+            if stopped(stop) {
+                return Ok(false);
+            }
+            let chunk: Vec<RawMessage> = rest.by_ref().take(opts.batch.max(1)).collect();
+            if !self
+                .process_chunk(source, chunk, &linker, report, stop)
+                .await?
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Reads stored item `item`'s message again with the current model and
@@ -376,16 +454,7 @@ impl Pipeline {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("item {item}")))?;
         let id = format!("item-{item}");
-        let (parsed, reply) = {
-            let bytes = bytes.clone();
-            tokio::task::spawn_blocking(move || {
-                let parsed = parse_message(&bytes);
-                let reply = text::prepare(Reply::of_message(&id, &parsed));
-                (parsed, reply)
-            })
-            .await
-            .map_err(|e| ReclassifyError::Model(format!("reading the message failed: {e}")))?
-        };
+        let ReadMessage { parsed, reply } = self.reader.read(&id, &bytes).await;
         let started = std::time::Instant::now();
         let answer = handle.try_classify(vec![reply.clone()]).await;
         if let Err(WorkerError::Busy { .. }) = answer {
@@ -414,6 +483,7 @@ impl Pipeline {
             parsed,
             reply,
             link,
+            quarantined: false,
         };
         let new = self.decide(&prepared, &Ok(prediction), &ledger).await?;
         Ok(self.store.reclassify(item, by, &new).await?)
@@ -421,6 +491,13 @@ impl Pipeline {
 
     /// Parses, links, classifies, stores and acknowledges `chunk`. Returns
     /// false when it stopped early because `stop` was set.
+    ///
+    /// Messages already stored are acknowledged and skipped. A message
+    /// that earlier attempts never got through (the process died on it) is
+    /// read on its own, after the others, so an innocent neighbour of a
+    /// poison message is never blamed for it; one that failed
+    /// [`QUARANTINE_AFTER`] times is stored from its headers as
+    /// `quarantined` without being read, classified or decided on.
     async fn process_chunk<S: Source>(
         &self,
         source: &mut S,
@@ -430,108 +507,274 @@ impl Pipeline {
         stop: &watch::Receiver<bool>,
     ) -> Result<bool, PipelineError> {
         let mut todo = Vec::with_capacity(chunk.len());
+        let mut suspects = Vec::new();
         for raw in chunk {
+            let sha = content_hash(&raw.bytes);
             if let Some(id) = self.store.find_by_hash(&raw.bytes).await? {
                 tracing::debug!(source_ref = %raw.source_ref, message = id, "already stored");
                 if let Some(cp) = &raw.checkpoint {
                     self.store.save_checkpoint(cp).await?;
                 }
+                self.store.end_attempt(&sha).await?;
                 report.duplicates += 1;
                 metrics::inc(&self.metrics.duplicates);
                 self.ack(source, &raw, report).await;
                 continue;
             }
-            todo.push(raw);
+            match self.store.failed_attempts(&sha).await? {
+                0 => todo.push(raw),
+                n => suspects.push((raw, n)),
+            }
         }
-        let read = futures::future::join_all(todo.iter().map(|raw| {
-            let bytes = raw.bytes.clone();
-            let id = raw.source_ref.clone();
-            tokio::task::spawn_blocking(move || {
-                let parsed = parse_message(&bytes);
-                let reply = text::prepare(Reply::of_message(&id, &parsed));
-                (parsed, reply)
-            })
-        }))
-        .await;
-        let prepared: Vec<Prepared> = todo
+        if !self
+            .read_and_store(source, todo, linker, report, stop)
+            .await?
+        {
+            return Ok(false);
+        }
+        for (raw, failed) in suspects {
+            let done = if failed >= QUARANTINE_AFTER {
+                tracing::warn!(
+                    source_ref = %raw.source_ref,
+                    attempts = failed,
+                    "quarantining a message earlier runs died on"
+                );
+                metrics::inc(&self.metrics.quarantined);
+                let why = format!(
+                    "quarantined: crashed {failed} times while it was being read or stored; \
+                     it was not read again (the raw message is kept)"
+                );
+                self.store_unread(source, raw, &why, linker, report).await?;
+                !stopped(stop)
+            } else {
+                self.read_and_store(source, vec![raw], linker, report, stop)
+                    .await?
+            };
+            if !done {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads `chunk` (in reader children when sandboxed), links, classifies,
+    /// stores and acknowledges each message; an attempt is recorded for
+    /// each before it is read and cleared once it is stored. Returns false
+    /// when `stop` was set (messages not yet stored are put back, their
+    /// attempts taken back).
+    async fn read_and_store<S: Source>(
+        &self,
+        source: &mut S,
+        chunk: Vec<RawMessage>,
+        linker: &Linker,
+        report: &mut IngestReport,
+        stop: &watch::Receiver<bool>,
+    ) -> Result<bool, PipelineError> {
+        if chunk.is_empty() {
+            return Ok(true);
+        }
+        let hashes: Vec<String> = chunk.iter().map(|r| content_hash(&r.bytes)).collect();
+        for (raw, sha) in chunk.iter().zip(&hashes) {
+            self.store.begin_attempt(sha, &raw.source_ref).await?;
+        }
+        let reads = futures::future::join_all(
+            chunk
+                .iter()
+                .map(|raw| self.reader.read(&raw.source_ref, &raw.bytes)),
+        );
+        let mut stop_rx = stop.clone();
+        let stopping = async move {
+            // The guard `wait_for` answers with is dropped here, not held
+            // across the select; a dropped sender never asks to stop.
+            if stop_rx.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let read = tokio::select! {
+            read = reads => read,
+            _ = stopping => {
+                // Abandoning the reads kills their reader children.
+                for sha in &hashes {
+                    self.store.undo_attempt(sha).await?;
+                }
+                return Ok(false);
+            }
+        };
+        let prepared: Vec<Prepared> = chunk
             .into_iter()
             .zip(read)
-            .map(|(raw, read)| {
-                let (mut parsed, reply) = read.unwrap_or_else(|e| {
-                    let parsed = ParsedMessage {
-                        problems: vec![format!("the parser failed: {e}")],
-                        ..ParsedMessage::default()
-                    };
-                    let reply = text::prepare(Reply::of_message(&raw.source_ref, &parsed));
-                    (parsed, reply)
-                });
-                if reply.cut_for_model() {
-                    parsed.problems.push(format!(
-                        "reply too long: the model read the first {MAX_MODEL_CHARS} characters of {}",
-                        reply.client_text.chars().count()
-                    ));
-                }
-                let link = linker.link(&parsed);
-                Prepared {
-                    raw,
-                    parsed,
-                    reply,
-                    link,
-                }
-            })
+            .map(|(raw, read)| self.prepared(raw, read, linker, false))
             .collect();
         let predictions = self.classify(&prepared).await;
         // The ledger as it stands now (earlier messages may have changed
         // invoice statuses).
         let ledger = self.store.load_ledger().await?;
         for (p, prediction) in prepared.iter().zip(&predictions) {
-            let item = self.decide(p, prediction, &ledger).await?;
-            let queue = item.queue.clone();
-            let stored = self
-                .store
-                .insert_message(&NewMessage {
-                    raw: &p.raw,
-                    message_id: p.parsed.message_id.as_deref(),
-                    from: p.parsed.from.as_deref(),
-                    subject: &p.parsed.subject,
-                    sent_at: p.parsed.date.as_deref(),
-                    attachments: &p.parsed.attachments,
-                    item: &item,
-                })
+            self.store_prepared(source, p, prediction, &ledger, linker, report)
                 .await?;
-            match stored {
-                Stored::Inserted { item: id, .. } => {
-                    report.stored += 1;
-                    self.count_stored(p);
-                    if queue == Queue::Drafts.as_str() {
-                        report.drafts += 1;
-                    } else if queue == Queue::Partner.as_str() {
-                        report.partner += 1;
-                    } else {
-                        report.collections += 1;
-                    }
-                    tracing::info!(
-                        item = id,
-                        source_ref = %p.raw.source_ref,
-                        status = %item.status,
-                        queue = %queue,
-                        rule = item.decision.as_ref().map(|d| d.rule.as_str()).unwrap_or(""),
-                        reason = item.reason.as_deref().unwrap_or(""),
-                        "stored"
-                    );
-                }
-                Stored::Duplicate { message } => {
-                    report.duplicates += 1;
-                    metrics::inc(&self.metrics.duplicates);
-                    tracing::debug!(source_ref = %p.raw.source_ref, message, "already stored");
-                }
-            }
-            self.ack(source, &p.raw, report).await;
             if stopped(stop) {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// A read message linked, with a problem noted when the model will
+    /// read only part of it.
+    fn prepared(
+        &self,
+        raw: RawMessage,
+        read: ReadMessage,
+        linker: &Linker,
+        quarantined: bool,
+    ) -> Prepared {
+        let ReadMessage { mut parsed, reply } = read;
+        if reply.cut_for_model() {
+            parsed.problems.push(format!(
+                "reply too long: the model read the first {MAX_MODEL_CHARS} characters of {}",
+                reply.client_text.chars().count()
+            ));
+        }
+        let link = linker.link(&parsed);
+        Prepared {
+            raw,
+            parsed,
+            reply,
+            link,
+            quarantined,
+        }
+    }
+
+    /// Stores `raw` from its headers alone with `why` as its problem,
+    /// without reading its body, classifying it or deciding on more than
+    /// that it needs a person: a poison message.
+    async fn store_unread<S: Source>(
+        &self,
+        source: &mut S,
+        raw: RawMessage,
+        why: &str,
+        linker: &Linker,
+        report: &mut IngestReport,
+    ) -> Result<(), PipelineError> {
+        let sha = content_hash(&raw.bytes);
+        self.store.begin_attempt(&sha, &raw.source_ref).await?;
+        let parsed = parse_headers_only(&raw.bytes, why.to_string());
+        let reply = text::prepare(Reply::of_message(&raw.source_ref, &parsed));
+        let p = self.prepared(raw, ReadMessage { parsed, reply }, linker, true);
+        let ledger = self.store.load_ledger().await?;
+        let prediction = Err(why.to_string());
+        self.store_prepared(source, &p, &prediction, &ledger, linker, report)
+            .await
+    }
+
+    /// Decides on one read message, stores it and acknowledges it.
+    /// Transient store failures are retried with backoff; a failure that
+    /// would repeat (this message's data) stores the message from its
+    /// headers as `quarantined` instead, so the rest of the inbox goes on.
+    async fn store_prepared<S: Source>(
+        &self,
+        source: &mut S,
+        p: &Prepared,
+        prediction: &Result<Prediction, String>,
+        ledger: &Ledger,
+        linker: &Linker,
+        report: &mut IngestReport,
+    ) -> Result<(), PipelineError> {
+        let sha = content_hash(&p.raw.bytes);
+        let stored = match self.decide_and_insert(p, prediction, ledger).await {
+            Ok(s) => s,
+            Err(e) if e.kind() == FailureKind::Deterministic && !p.quarantined => {
+                metrics::inc(&self.metrics.store_errors);
+                metrics::inc(&self.metrics.quarantined);
+                tracing::error!(source_ref = %p.raw.source_ref, "storing the message failed; quarantining it: {e}");
+                let why = format!(
+                    "quarantined: storing it failed ({e}); it was not read again (the raw message is kept)"
+                );
+                let parsed = parse_headers_only(&p.raw.bytes, why.clone());
+                let reply = text::prepare(Reply::of_message(&p.raw.source_ref, &parsed));
+                let q = self.prepared(p.raw.clone(), ReadMessage { parsed, reply }, linker, true);
+                self.decide_and_insert(&q, &Err(why), ledger).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match stored {
+            (Stored::Inserted { item: id, .. }, item) => {
+                report.stored += 1;
+                self.count_stored(p);
+                let queue = item.queue.as_str();
+                if queue == Queue::Drafts.as_str() {
+                    report.drafts += 1;
+                } else if queue == Queue::Partner.as_str() {
+                    report.partner += 1;
+                } else {
+                    report.collections += 1;
+                }
+                tracing::info!(
+                    item = id,
+                    source_ref = %p.raw.source_ref,
+                    status = %item.status,
+                    queue = %queue,
+                    rule = item.decision.as_ref().map(|d| d.rule.as_str()).unwrap_or(""),
+                    reason = item.reason.as_deref().unwrap_or(""),
+                    "stored"
+                );
+            }
+            (Stored::Duplicate { message }, _) => {
+                report.duplicates += 1;
+                metrics::inc(&self.metrics.duplicates);
+                tracing::debug!(source_ref = %p.raw.source_ref, message, "already stored");
+            }
+        }
+        if let Err(e) = self.store.end_attempt(&sha).await {
+            tracing::warn!(source_ref = %p.raw.source_ref, "stored, but its attempt was not cleared: {e}");
+        }
+        self.ack(source, &p.raw, report).await;
+        Ok(())
+    }
+
+    /// [`Pipeline::decide`] and [`Store::insert_message`], tried again with
+    /// backoff while the store's failure is [`FailureKind::Transient`].
+    async fn decide_and_insert(
+        &self,
+        p: &Prepared,
+        prediction: &Result<Prediction, String>,
+        ledger: &Ledger,
+    ) -> Result<(Stored, NewItem), StoreError> {
+        let mut delay = STORE_RETRY_FIRST;
+        let mut tries = 1;
+        loop {
+            let attempt = async {
+                let item = self.decide(p, prediction, ledger).await?;
+                let stored = self
+                    .store
+                    .insert_message(&NewMessage {
+                        raw: &p.raw,
+                        message_id: p.parsed.message_id.as_deref(),
+                        from: p.parsed.from.as_deref(),
+                        subject: &p.parsed.subject,
+                        sent_at: p.parsed.date.as_deref(),
+                        attachments: &p.parsed.attachments,
+                        item: &item,
+                    })
+                    .await?;
+                Ok::<_, StoreError>((stored, item))
+            };
+            match attempt.await {
+                Err(e) if e.kind() == FailureKind::Transient && tries < STORE_RETRIES => {
+                    metrics::inc(&self.metrics.store_errors);
+                    tracing::warn!(
+                        source_ref = %p.raw.source_ref,
+                        try_ = tries,
+                        "the store failed, trying again in {} ms: {e}",
+                        delay.as_millis()
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(STORE_RETRY_MAX);
+                    tries += 1;
+                }
+                r => return r,
+            }
+        }
     }
 
     /// Runs the rule table on one prepared message and builds its item,

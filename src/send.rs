@@ -129,6 +129,7 @@ impl Transport {
     /// with STARTTLS when `?tls=required`), `smtps://host:port` (TLS),
     /// `smtp://user:password@host:port` to log in.
     pub fn smtp(url: &str) -> Result<Transport, SendError> {
+        refuse_plain_credentials(url)?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| SendError::SmtpUrl(e.to_string()))?
             .timeout(Some(std::time::Duration::from_secs(60)))
@@ -147,6 +148,27 @@ impl Transport {
         }
     }
 
+    /// Where a message with `message_id` was delivered, when this transport
+    /// can tell: an outbox file in `new/` or `cur/`. `None` for SMTP, which
+    /// keeps no record we can read.
+    pub fn find_delivered(&self, message_id: &str) -> Option<String> {
+        let Transport::Outbox(dir) = self else {
+            return None;
+        };
+        let name = outbox_name(message_id);
+        ["new", "cur"].iter().find_map(|sub| {
+            std::fs::read_dir(dir.join(sub))
+                .ok()?
+                .filter_map(Result::ok)
+                .find(|e| {
+                    let f = e.file_name();
+                    let f = f.to_string_lossy();
+                    f == name || f.starts_with(&format!("{name}:"))
+                })
+                .map(|e| e.path().display().to_string())
+        })
+    }
+
     /// Delivers `msg`; returns where it went (a file or the SMTP reply).
     pub async fn deliver(&self, msg: &Outgoing) -> Result<String, SendError> {
         match self {
@@ -155,17 +177,7 @@ impl Transport {
                     dir: dir.display().to_string(),
                     source,
                 };
-                let name: String = msg
-                    .message_id
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .collect();
+                let name = outbox_name(&msg.message_id);
                 let tmp = dir.join("tmp").join(&name);
                 let new = dir.join("new").join(&name);
                 std::fs::write(&tmp, &msg.bytes).map_err(io)?;
@@ -185,6 +197,54 @@ impl Transport {
             }
         }
     }
+}
+
+/// An `smtp://` URL that logs in to a host that is not loopback must ask
+/// for STARTTLS (`?tls=required`): a password never crosses the network
+/// in the clear.
+fn refuse_plain_credentials(url: &str) -> Result<(), SendError> {
+    let Some(rest) = url.strip_prefix("smtp://") else {
+        return Ok(());
+    };
+    let (authority, query) = match rest.split_once('/') {
+        Some((a, q)) => (a, q),
+        None => rest.split_once('?').unwrap_or((rest, "")),
+    };
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return Ok(());
+    };
+    if userinfo.is_empty() || query.contains("tls=required") {
+        return Ok(());
+    }
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.split_once(']').map(|(h, _)| h))
+        .unwrap_or_else(|| host.split(':').next().unwrap_or(host));
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(());
+    }
+    Err(SendError::SmtpUrl(format!(
+        "refusing to log in to {host} without TLS: use smtps://… or add ?tls=required"
+    )))
+}
+
+/// The outbox file name of a message: its Message-ID, with anything but
+/// letters, digits and `.-_@` replaced.
+fn outbox_name(message_id: &str) -> String {
+    message_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Builds the message for `item`'s approved `draft`.
@@ -326,7 +386,26 @@ pub enum SendOutcome {
         /// Why.
         error: SendError,
     },
+    /// Another `send` run holds this draft now; it delivers it.
+    Held {
+        /// The item whose draft it is.
+        item: i64,
+    },
+    /// An earlier run claimed this draft and died before it recorded the
+    /// outcome, and the transport cannot tell whether it went out (SMTP):
+    /// it is not sent again until a person settles it
+    /// ([`Store::settle_interrupted_send`]).
+    Interrupted {
+        /// The item whose draft it is.
+        item: i64,
+        /// The Message-ID it may have gone out with.
+        message_id: String,
+    },
 }
+
+/// How long a `send` run's claim on a draft lasts: well past the SMTP
+/// timeout (60 s), so a live run never loses a claim it still works on.
+pub const SEND_LEASE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The result of a [`deliver_approved`] run.
 #[derive(Debug)]
@@ -345,9 +424,15 @@ impl SendReport {
         self.count(|o| matches!(o, SendOutcome::Sent { .. }))
     }
 
-    /// Drafts that could not be delivered (dry runs never count here).
+    /// Drafts that could not be delivered, or whose interrupted send waits
+    /// for a person (dry runs never count here).
     pub fn failed(&self) -> usize {
-        self.count(|o| matches!(o, SendOutcome::Failed { .. }))
+        self.count(|o| {
+            matches!(
+                o,
+                SendOutcome::Failed { .. } | SendOutcome::Interrupted { .. }
+            )
+        })
     }
 
     fn count(&self, f: impl Fn(&SendOutcome) -> bool) -> usize {
@@ -389,33 +474,8 @@ pub async fn deliver_approved(
                 },
             }
         } else {
-            let delivered = match built {
-                Ok(m) => transport.deliver(&m).await.map(|w| (m, w)),
-                Err(e) => Err(e),
-            };
-            match delivered {
-                Ok((m, delivered)) => {
-                    store
-                        .record_sent(
-                            d.item,
-                            &SentRecord {
-                                message_id: &m.message_id,
-                                to: &m.to,
-                                subject: &m.subject,
-                                body: &d.draft.body,
-                                transport: &via,
-                                delivered: &delivered,
-                            },
-                        )
-                        .await?;
-                    SendOutcome::Sent {
-                        item: d.item,
-                        subject: m.subject,
-                        to: m.to,
-                        message_id: m.message_id,
-                        delivered,
-                    }
-                }
+            match built {
+                Ok(m) => deliver_claimed(store, transport, &via, &d, m).await?,
                 Err(error) => {
                     tracing::warn!(item = d.item, "not sent: {error}");
                     store
@@ -436,6 +496,82 @@ pub async fn deliver_approved(
         dry_run: opts.dry_run,
         outcomes,
     })
+}
+
+/// Claims `d`, delivers `m` and records the outcome. A claim left by a run
+/// that died is resolved by its Message-ID: found delivered in the outbox,
+/// it is recorded sent; not found in an outbox, it is delivered; over SMTP,
+/// which cannot tell, it waits for a person.
+async fn deliver_claimed(
+    store: &Store,
+    transport: &Transport,
+    via: &str,
+    d: &crate::store::DraftToSend,
+    mut m: Outgoing,
+) -> Result<SendOutcome, SendError> {
+    let runner = format!("send pid {}", std::process::id());
+    let Some(claim) = store
+        .claim_send(d.item, &runner, &m.message_id, SEND_LEASE)
+        .await?
+    else {
+        return Ok(SendOutcome::Held { item: d.item });
+    };
+    let found = match &claim.interrupted {
+        Some(earlier) => match transport.find_delivered(earlier) {
+            Some(path) => Some((earlier.clone(), path)),
+            None if matches!(transport, Transport::Outbox(_)) => None,
+            None => {
+                store.release_send(d.item).await?;
+                tracing::warn!(item = d.item, message_id = %earlier, "an earlier send was interrupted and may have delivered it: not sent again");
+                return Ok(SendOutcome::Interrupted {
+                    item: d.item,
+                    message_id: earlier.clone(),
+                });
+            }
+        },
+        None => None,
+    };
+    let delivered = match found {
+        Some((earlier, path)) => {
+            m.message_id = earlier;
+            Ok(format!("{path} (delivered by an interrupted run)"))
+        }
+        None => transport.deliver(&m).await,
+    };
+    match delivered {
+        Ok(delivered) => {
+            store
+                .record_sent(
+                    d.item,
+                    &SentRecord {
+                        message_id: &m.message_id,
+                        to: &m.to,
+                        subject: &m.subject,
+                        body: &d.draft.body,
+                        transport: via,
+                        delivered: &delivered,
+                    },
+                )
+                .await?;
+            Ok(SendOutcome::Sent {
+                item: d.item,
+                subject: m.subject,
+                to: m.to,
+                message_id: m.message_id,
+                delivered,
+            })
+        }
+        Err(error) => {
+            tracing::warn!(item = d.item, "not sent: {error}");
+            store
+                .record_send_failure(d.item, via, &error.to_string())
+                .await?;
+            Ok(SendOutcome::Failed {
+                item: d.item,
+                error,
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -542,11 +678,33 @@ mod tests {
     }
 
     #[test]
+    fn credentials_never_go_in_the_clear_to_another_host() {
+        for url in [
+            "smtp://ar:secret@mail.example:587",
+            "smtp://ar:secret@10.0.0.5:25/",
+            "smtp://ar:secret@mail.example:587?tls=opportunistic",
+        ] {
+            let e = refuse_plain_credentials(url).unwrap_err();
+            assert!(e.to_string().contains("without TLS"), "{url}: {e}");
+        }
+        for url in [
+            "smtp://ar:secret@mail.example:587?tls=required",
+            "smtps://ar:secret@mail.example:465",
+            "smtp://ar:secret@127.0.0.1:2525",
+            "smtp://ar:secret@localhost:25",
+            "smtp://ar:secret@[::1]:25",
+            "smtp://mail.example:25",
+        ] {
+            assert!(refuse_plain_credentials(url).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
     fn passwords_are_not_printed() {
         let described = |url: &str| Transport::smtp(url).unwrap().describe();
         assert_eq!(
-            described("smtp://ar:secret@mail.example:587"),
-            "smtp://ar:***@mail.example:587"
+            described("smtps://ar:secret@mail.example:465"),
+            "smtps://ar:***@mail.example:465"
         );
         assert_eq!(described("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
     }

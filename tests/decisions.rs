@@ -925,3 +925,172 @@ async fn approved_drafts_go_out_over_smtp() {
     assert_eq!(msg.subject(), Some("Re: INV-1"));
     assert!(msg.body_text(0).unwrap().contains("INV-1"));
 }
+
+/// Drafts `n` approved promise replies (INV-1.., one each) and returns
+/// their items.
+async fn approved_drafts(store: &Store, root: &Path, prefix: &str, n: usize) -> Vec<i64> {
+    for i in 0..n {
+        let inv = format!("INV-{}", i % 3 + 1);
+        ingest(
+            store,
+            root,
+            &format!("m{i}"),
+            eml(
+                &format!("{prefix}{i}@acme.example"),
+                "Mon, 02 Nov 2026 11:00:00 +0000",
+                &format!("Re: {inv}"),
+                &format!("We will pay {inv} on 2026-11-1{i}."),
+            ),
+        )
+        .await;
+    }
+    let mut ids = Vec::new();
+    for it in store.items(&ItemFilter::default()).await.unwrap() {
+        if it.draft_state.as_deref() == Some("awaiting_approval") {
+            store
+                .draft_action(it.id, DraftAction::Approve, "kim", None)
+                .await
+                .unwrap();
+            ids.push(it.id);
+        }
+    }
+    ids
+}
+
+fn deliver_opts() -> ar_triage::send::DeliverOptions {
+    ar_triage::send::DeliverOptions {
+        config: ar_triage::send::SendConfig {
+            from: FROM.into(),
+            invoice_dir: None,
+        },
+        dry_run: false,
+    }
+}
+
+/// Two `send` runs at once deliver each approved draft exactly once: each
+/// claims a draft before it delivers it, and a claimed draft is the other's
+/// to send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_send_runs_at_once_deliver_each_draft_once() {
+    use ar_triage::send::{SendOutcome, Transport, deliver_approved};
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = setup(dir.path()).await;
+    let ids = approved_drafts(&store, &dir.path().join("inbox"), "a", 6).await;
+    assert_eq!(ids.len(), 6, "each reply drafted");
+    let outbox = dir.path().join("outbox");
+    let transport = Transport::outbox(&outbox).unwrap();
+    let opts = deliver_opts();
+    let (a, b) = tokio::join!(
+        deliver_approved(&store, &transport, &opts, |_| {}),
+        deliver_approved(&store, &transport, &opts, |_| {}),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent() + b.sent(), 6, "{a:?} {b:?}");
+    assert_eq!(a.failed() + b.failed(), 0);
+    for o in a.outcomes.iter().chain(&b.outcomes) {
+        assert!(
+            matches!(o, SendOutcome::Sent { .. } | SendOutcome::Held { .. }),
+            "{o:?}"
+        );
+    }
+    assert_eq!(outbox_files(&outbox).len(), 6);
+    let sends = store
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "send")
+        .count();
+    assert_eq!(sends, 6, "one send row per draft");
+}
+
+/// A run that died after delivering and before recording leaves its claim:
+/// over an outbox, the next run finds the message by its Message-ID and
+/// records it without delivering it again; over SMTP, which cannot tell, it
+/// is not sent again until a person settles it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_send_is_resolved_by_its_message_id() {
+    use ar_triage::send::{SendOutcome, Transport, build, deliver_approved};
+    use ar_triage::store::InterruptedSend;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = setup(dir.path()).await;
+    let ids = approved_drafts(&store, &dir.path().join("inbox"), "a", 2).await;
+    let outbox = dir.path().join("outbox");
+    let transport = Transport::outbox(&outbox).unwrap();
+    let opts = deliver_opts();
+    let drafts = store.drafts_to_send().await.unwrap();
+    // The dead run: claimed (its lease long gone) and delivered the first,
+    // claimed the second and died before delivering it.
+    for (n, d) in drafts.iter().enumerate() {
+        let m = build(d.item, &d.draft, &opts.config).unwrap();
+        let claim = store
+            .claim_send(d.item, "dead run", &m.message_id, Duration::ZERO)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claim.interrupted, None);
+        if n == 0 {
+            transport.deliver(&m).await.unwrap();
+        }
+    }
+    assert_eq!(outbox_files(&outbox).len(), 1);
+    let report = deliver_approved(&store, &transport, &opts, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.sent(), 2, "{report:?}");
+    let again = report.outcomes.iter().find_map(|o| match o {
+        SendOutcome::Sent {
+            item, delivered, ..
+        } if *item == ids[0] => Some(delivered.clone()),
+        _ => None,
+    });
+    assert!(
+        again.as_deref().unwrap_or("").contains("interrupted run"),
+        "{again:?}"
+    );
+    assert_eq!(
+        outbox_files(&outbox).len(),
+        2,
+        "the first was not delivered twice"
+    );
+
+    // SMTP: a third draft claimed by a run that died cannot be checked.
+    let more = approved_drafts(&store, &dir.path().join("inbox2"), "b", 1).await;
+    assert_eq!(more.len(), 1);
+    let item = more[0];
+    let d = store
+        .drafts_to_send()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.item == item)
+        .unwrap();
+    let m = build(d.item, &d.draft, &opts.config).unwrap();
+    store
+        .claim_send(item, "dead run", &m.message_id, Duration::ZERO)
+        .await
+        .unwrap()
+        .unwrap();
+    // Nothing listens on this port: a delivery attempt would fail, not hang.
+    let smtp = Transport::smtp("smtp://127.0.0.1:9").unwrap();
+    let report = deliver_approved(&store, &smtp, &opts, |_| {})
+        .await
+        .unwrap();
+    assert!(
+        report.outcomes.iter().any(|o| matches!(
+            o,
+            SendOutcome::Interrupted { item: i, message_id } if *i == item && *message_id == m.message_id
+        )),
+        "{report:?}"
+    );
+    let id = store
+        .settle_interrupted_send(item, "kim", InterruptedSend::WasSent)
+        .await
+        .unwrap();
+    assert_eq!(id, m.message_id);
+    assert!(
+        store.drafts_to_send().await.unwrap().is_empty(),
+        "recorded as sent"
+    );
+}

@@ -82,6 +82,55 @@ pub enum Command {
     /// People's relabels of items, for retraining.
     #[command(subcommand)]
     Corrections(CorrectionsCommand),
+    /// Internal: a reader child (ingest and serve start these), reading messages from stdin under limits.
+    #[command(hide = true)]
+    ReadWorker(ReadWorkerArgs),
+}
+
+/// Options of the internal `read-worker`.
+#[derive(Debug, Args)]
+pub struct ReadWorkerArgs {
+    /// Address space the child may map (RLIMIT_AS).
+    #[arg(long)]
+    pub memory_bytes: u64,
+    /// CPU seconds over the child's life (RLIMIT_CPU).
+    #[arg(long)]
+    pub cpu_seconds: u64,
+}
+
+/// How ingest reads each message: in reader children under limits, or in
+/// this process.
+#[derive(Debug, Args)]
+pub struct ReaderArgs {
+    /// Read messages in this process instead of in reader child processes (a crash in a parser then stops ingest).
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// Seconds a message may take to be read (MIME, attachments, facts) before its reader is killed and it is stored with reason `timeout`.
+    #[arg(long, default_value_t = 20)]
+    pub read_timeout: u64,
+    /// MiB of address space a reader child may map; a message needing more is stored with reason `too_large`.
+    #[arg(long, default_value_t = 512)]
+    pub read_memory_mb: u64,
+}
+
+impl ReaderArgs {
+    /// The reader these options ask for; children run this same binary.
+    pub fn reader(&self) -> Result<crate::ingest::reader::Reader> {
+        use crate::ingest::reader::{Reader, ReaderLimits};
+        if self.no_sandbox || !cfg!(unix) {
+            return Ok(Reader::InProcess);
+        }
+        let exe =
+            std::env::current_exe().context("finding this binary to start reader children")?;
+        Ok(Reader::sandboxed(
+            exe,
+            ReaderLimits {
+                memory_bytes: self.read_memory_mb.max(64) * 1024 * 1024,
+                wall: std::time::Duration::from_secs(self.read_timeout.max(1)),
+                ..ReaderLimits::default()
+            },
+        ))
+    }
 }
 
 /// Options of `serve`.
@@ -332,6 +381,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Serve(a) => serve(a),
         Command::User(UserCommand::Add(a)) => user_add(a),
         Command::Corrections(CorrectionsCommand::Export(a)) => corrections_export(a),
+        Command::ReadWorker(a) => read_worker(a),
     }
 }
 
@@ -645,6 +695,9 @@ pub struct IngestArgs {
     /// Rule settings.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// How messages are read.
+    #[command(flatten)]
+    pub reader: ReaderArgs,
 }
 
 /// Output formats of `items`.
@@ -758,16 +811,29 @@ async fn poll_inbox(
     }
 }
 
+fn read_worker(a: ReadWorkerArgs) -> Result<i32> {
+    use crate::ingest::reader::{ChildLimits, serve_reader};
+    ChildLimits {
+        memory_bytes: a.memory_bytes,
+        cpu_seconds: a.cpu_seconds,
+    }
+    .apply()?;
+    serve_reader(std::io::stdin().lock(), std::io::stdout().lock())?;
+    Ok(0)
+}
+
 fn ingest(a: IngestArgs) -> Result<i32> {
     if a.maildir.is_none() && a.imap.is_none() {
         bail!("give --maildir DIR or --imap URL");
     }
     let rules = a.rules.config()?;
+    let reader = a.reader.reader()?;
     let loaded = ingest_classifier(&a)?;
     runtime()?.block_on(async {
         let store = a.db.open().await?;
         let pipeline = Pipeline::new(store.clone(), loaded.classifier)
             .with_rules(rules)
+            .with_reader(reader)
             .with_thresholds(loaded.thresholds);
         let stop = crate::shutdown::stop_on_signal();
         let report = poll_inbox(&a, &pipeline, stop).await?;
@@ -796,11 +862,13 @@ fn ingest(a: IngestArgs) -> Result<i32> {
 
 fn serve(a: ServeArgs) -> Result<i32> {
     let rules = a.ingest.rules.config()?;
+    let reader = a.ingest.reader.reader()?;
     let loaded = ingest_classifier(&a.ingest)?;
     runtime()?.block_on(async {
         let store = a.ingest.db.open().await?;
         let pipeline = Pipeline::new(store.clone(), loaded.classifier)
             .with_rules(rules)
+            .with_reader(reader)
             .with_thresholds(loaded.thresholds);
         let stop = crate::shutdown::stop_on_signal();
         let cfg = crate::http::WebConfig {
@@ -996,6 +1064,15 @@ pub struct SendArgs {
     /// List what would be sent without sending or recording anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Settle an interrupted send (a run died after it may have delivered): record item ITEM as sent, after checking the recipient got it.
+    #[arg(long, value_name = "ITEM", conflicts_with_all = ["retry", "dry_run"])]
+    pub mark_sent: Option<i64>,
+    /// Settle an interrupted send: item ITEM did not go out, so this run delivers it again.
+    #[arg(long, value_name = "ITEM", conflicts_with = "dry_run")]
+    pub retry: Option<i64>,
+    /// Who settles an interrupted send (the audit log records it).
+    #[arg(long, default_value = "cli")]
+    pub by: String,
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
@@ -1169,6 +1246,18 @@ fn send(a: SendArgs) -> Result<i32> {
     };
     runtime()?.block_on(async {
         let store = a.db.open().await?;
+        if let Some(item) = a.mark_sent {
+            let id = store
+                .settle_interrupted_send(item, &a.by, crate::store::InterruptedSend::WasSent)
+                .await?;
+            println!("item {item}: recorded as sent as <{id}>");
+        }
+        if let Some(item) = a.retry {
+            store
+                .settle_interrupted_send(item, &a.by, crate::store::InterruptedSend::Retry)
+                .await?;
+            println!("item {item}: will be sent again");
+        }
         let report = deliver_approved(&store, &transport, &opts, print_send_outcome).await;
         store.close().await;
         let report = report?;
@@ -1202,6 +1291,11 @@ fn print_send_outcome(outcome: &SendOutcome) {
             delivered,
         } => println!("item {item}: sent {subject:?} to {to} as <{message_id}> ({delivered})"),
         SendOutcome::Failed { item, error } => println!("item {item}: NOT sent: {error}"),
+        SendOutcome::Held { item } => println!("item {item}: another send run is delivering it"),
+        SendOutcome::Interrupted { item, message_id } => println!(
+            "item {item}: NOT sent: an earlier send was interrupted and may have delivered it as \
+             <{message_id}>; check, then run send with --mark-sent {item} or --retry {item}"
+        ),
     }
 }
 

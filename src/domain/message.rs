@@ -72,6 +72,11 @@ pub struct ParsedMessage {
     /// Problems met while parsing (malformed headers, truncated MIME, bad
     /// charset…). Non-empty problems send the item to the human queue.
     pub problems: Vec<String>,
+    /// Checks a receiving server recorded as failed in
+    /// `Authentication-Results` (`dmarc=fail`, `dkim=fail`, `spf=fail`):
+    /// mail that says it is paid is not believed on its word then.
+    #[serde(default)]
+    pub auth_failures: Vec<String>,
 }
 
 /// A message as fetched from a source, before parsing.

@@ -270,7 +270,7 @@ async fn item(
     let item = a.check_item(state.store().item(id).await?)?;
     let raw = state.store().item_raw(id).await?.unwrap_or_default();
     Ok(Json(ItemDetail {
-        message: view::message_view_blocking(raw, item.evidence.clone()).await?,
+        message: view::read_view(&state.reader(), &raw, item.evidence.clone()).await?,
         audit: state.store().item_audit(id).await?,
         item,
     }))

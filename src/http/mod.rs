@@ -104,6 +104,16 @@ impl AppState {
         &self.0.store
     }
 
+    /// How stored messages are read for display: the pipeline's reader
+    /// (reader children when sandboxed), else in this process.
+    pub fn reader(&self) -> crate::ingest::reader::Reader {
+        self.0
+            .pipeline
+            .as_ref()
+            .map(|p| p.reader().clone())
+            .unwrap_or_default()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &WebConfig {
         &self.0.cfg

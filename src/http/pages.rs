@@ -510,7 +510,7 @@ async fn item_context(state: &AppState, a: &Authed, id: i64) -> Result<Value, Ht
     a.require(Action::ReadItems)?;
     let item = a.check_item(state.store().item(id).await?)?;
     let raw = state.store().item_raw(id).await?.unwrap_or_default();
-    let view = view::message_view_blocking(raw, item.evidence.clone()).await?;
+    let view = view::read_view(&state.reader(), &raw, item.evidence.clone()).await?;
     let audit: Vec<Value> = state
         .store()
         .item_audit(id)
@@ -644,7 +644,7 @@ pub async fn relabel(
 ) -> Result<crate::store::Correction, HttpError> {
     may_act(state, a, id, Action::WorkItems).await?;
     let raw = state.store().item_raw(id).await?.unwrap_or_default();
-    let body = view::body_blocking(raw).await?;
+    let body = view::read_body(&state.reader(), &raw).await;
     Ok(state
         .store()
         .relabel(id, &a.user.name, labels, &body)

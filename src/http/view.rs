@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::{Evidence, Label, Reply};
-use crate::ingest::parse::parse_message;
+use crate::domain::{Evidence, Label};
+use crate::ingest::reader::{ReadMessage, Reader};
 
 /// A run of body text with one look.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -41,11 +41,14 @@ pub struct MessageView {
     pub problems: Vec<String>,
 }
 
-/// Reads `raw` as ingest did and cuts its body into pieces by the client
-/// text's lines and the evidence spans (character offsets in the body).
-pub fn message_view(raw: &[u8], evidence: &BTreeMap<Label, Vec<Evidence>>) -> MessageView {
-    let parsed = parse_message(raw);
-    let prepared = crate::text::prepare(Reply::of_message("view", &parsed));
+/// Cuts the body of a message read as ingest read it into pieces by the
+/// client text's lines and the evidence spans (character offsets in the
+/// body).
+pub fn message_view(read: ReadMessage, evidence: &BTreeMap<Label, Vec<Evidence>>) -> MessageView {
+    let ReadMessage {
+        parsed,
+        reply: prepared,
+    } = read;
     let body: Vec<char> = prepared.reply.body.chars().collect();
     let n = body.len();
     let mut own = vec![false; n];
@@ -89,23 +92,24 @@ pub fn message_view(raw: &[u8], evidence: &BTreeMap<Label, Vec<Evidence>>) -> Me
     }
 }
 
-/// [`message_view`] on a blocking thread: parsing a large message takes
-/// long enough that it must not hold up the runtime's workers.
-pub async fn message_view_blocking(
-    raw: Vec<u8>,
+/// Reads `raw` with `reader` (in a reader child when the service reads
+/// sandboxed, so a message that crashes a parser cannot take the web down)
+/// and builds its [`message_view`] on a blocking thread: a large message
+/// takes long enough that it must not hold up the runtime's workers.
+pub async fn read_view(
+    reader: &Reader,
+    raw: &[u8],
     evidence: BTreeMap<Label, Vec<Evidence>>,
 ) -> Result<MessageView, crate::http::HttpError> {
-    tokio::task::spawn_blocking(move || message_view(&raw, &evidence))
+    let read = reader.read("view", raw).await;
+    tokio::task::spawn_blocking(move || message_view(read, &evidence))
         .await
         .map_err(|e| crate::http::HttpError::Internal(format!("reading the message: {e}")))
 }
 
-/// The body of a raw message as ingest read it, parsed on a blocking
-/// thread.
-pub async fn body_blocking(raw: Vec<u8>) -> Result<String, crate::http::HttpError> {
-    tokio::task::spawn_blocking(move || parse_message(&raw).body)
-        .await
-        .map_err(|e| crate::http::HttpError::Internal(format!("reading the message: {e}")))
+/// The body of a raw message as ingest read it.
+pub async fn read_body(reader: &Reader, raw: &[u8]) -> String {
+    reader.read("relabel", raw).await.parsed.body
 }
 
 #[cfg(test)]
@@ -128,7 +132,7 @@ mod tests {
                 facts: Default::default(),
             }],
         );
-        let v = message_view(raw, &ev);
+        let v = message_view(crate::ingest::reader::read_message("view", raw), &ev);
         assert_eq!(v.pieces[0].text, body);
         assert_eq!(v.pieces[0].evidence, Some(Label::ApprovalPending));
         assert!(!v.pieces[0].quoted);

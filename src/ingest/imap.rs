@@ -74,6 +74,28 @@ pub const MAX_MESSAGE_BYTES: u32 = 256 * 1024 * 1024;
 /// may take before the connection is given up (and re-opened next time).
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The most messages one fetch hands out.
+const BATCH_MESSAGES: usize = 200;
+/// The most bytes (by `RFC822.SIZE`, capped at the message limit) one fetch
+/// hands out; the first message always goes.
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The oldest UIDs of `sizes` that fit one batch ([`BATCH_MESSAGES`],
+/// [`BATCH_BYTES`]), at least one.
+fn first_batch(sizes: BTreeMap<u32, u32>) -> BTreeMap<u32, u32> {
+    let mut total = 0u64;
+    let mut out = BTreeMap::new();
+    for (uid, size) in sizes {
+        let cost = u64::from(size.min(MAX_MESSAGE_BYTES));
+        if !out.is_empty() && (out.len() == BATCH_MESSAGES || total + cost > BATCH_BYTES) {
+            break;
+        }
+        total += cost;
+        out.insert(uid, size);
+    }
+    out
+}
+
 /// How many UIDs one `UID FETCH` names (servers limit command lines).
 const FETCH_BATCH: usize = 500;
 
@@ -468,6 +490,10 @@ impl ImapSource {
         if sizes.is_empty() {
             return Ok(Vec::new());
         }
+        // A backlog is handed out in bounded batches, oldest first: the
+        // pipeline stores (and checkpoints) each before it fetches the next,
+        // so memory does not grow with the backlog.
+        let sizes = first_batch(sizes);
         let whole: Vec<u32> = sizes
             .iter()
             .filter(|(_, size)| **size <= MAX_MESSAGE_BYTES)
@@ -1019,6 +1045,21 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backlog_is_handed_out_in_bounded_batches_oldest_first() {
+        let many: BTreeMap<u32, u32> = (1..=1000).map(|u| (u, 1000)).collect();
+        let b = first_batch(many);
+        assert_eq!(b.len(), BATCH_MESSAGES);
+        assert_eq!(b.keys().next(), Some(&1));
+        let big: BTreeMap<u32, u32> = (10..20).map(|u| (u, 20 * 1024 * 1024)).collect();
+        assert_eq!(
+            first_batch(big).keys().copied().collect::<Vec<_>>(),
+            vec![10, 11, 12]
+        );
+        let huge: BTreeMap<u32, u32> = [(7, u32::MAX)].into_iter().collect();
+        assert_eq!(first_batch(huge).len(), 1, "one message always goes");
+    }
 
     #[test]
     fn urls_parse_with_defaults_and_percent_encoding() {

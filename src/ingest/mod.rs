@@ -68,3 +68,6 @@ pub mod link;
 pub mod maildir;
 /// MIME parsing with mail-parser: body, HTML to text, forwards, auto-replies.
 pub mod parse;
+/// Reading a message in a child process under memory, CPU and time limits,
+/// so a crash costs that message only.
+pub mod reader;

@@ -90,6 +90,29 @@ pub fn parse_message(bytes: &[u8]) -> crate::domain::ParsedMessage {
     }
 }
 
+/// The headers of `bytes` alone, with `problem` as the first problem: what
+/// is kept of a message whose body could not be read (the reader crashed or
+/// ran out of time). The header parser does not descend into the MIME tree.
+pub fn parse_headers_only(bytes: &[u8], problem: String) -> ParsedMessage {
+    let mut out = ParsedMessage {
+        problems: vec![problem],
+        ..ParsedMessage::default()
+    };
+    let head = &bytes[..bytes.len().min(MAX_HEADER_BYTES)];
+    let _ = catch_unwind(AssertUnwindSafe(|| read_headers_only(head, &mut out)));
+    out
+}
+
+/// Headers past this many bytes are not read by [`parse_headers_only`].
+const MAX_HEADER_BYTES: usize = 256 * 1024;
+
+fn read_headers_only(bytes: &[u8], out: &mut ParsedMessage) {
+    if let Some(msg) = MessageParser::new().parse_headers(bytes) {
+        read_headers(&msg, out);
+        out.auto_reply = auto_reply_of(&msg, &out.subject, "");
+    }
+}
+
 fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
     let mut out = ParsedMessage::default();
     let header_problem = check_header_block(bytes);
@@ -98,10 +121,7 @@ fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
     let too_large = bytes.len() > MAX_MESSAGE_BYTES;
     let too_deep = !too_large && container_parts(bytes) > MAX_CONTAINER_PARTS;
     if too_large || too_deep {
-        if let Some(msg) = parser.parse_headers(bytes) {
-            read_headers(&msg, &mut out);
-            out.auto_reply = auto_reply_of(&msg, &out.subject, "");
-        }
+        read_headers_only(bytes, &mut out);
         out.problems.extend(header_problem);
         out.problems.push(if too_large {
             format!("message too large: {} bytes", bytes.len())
@@ -245,6 +265,7 @@ fn read_headers(msg: &Message<'_>, out: &mut ParsedMessage) {
         .subject()
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
+    out.auth_failures = auth_failures(msg);
     out.date = msg.date().and_then(rfc3339);
     if out.date.is_none()
         && let Some(raw) = msg.header_raw("Date")
@@ -254,6 +275,33 @@ fn read_headers(msg: &Message<'_>, out: &mut ParsedMessage) {
         out.problems
             .push(format!("unparseable Date header ({shown:?})"));
     }
+}
+
+/// `dmarc=fail`, `dkim=fail`, `spf=fail` (and `permerror`) results in any
+/// `Authentication-Results` header. Only failures count: a forged header
+/// can claim a pass, but cannot remove the receiving server's fail.
+fn auth_failures(msg: &Message<'_>) -> Vec<String> {
+    static RE_RESULT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b(dmarc|dkim|spf)\s*=\s*(fail|permerror)\b")
+            .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+    });
+    let mut out: Vec<String> = Vec::new();
+    for (name, value) in msg.headers_raw() {
+        if !name.eq_ignore_ascii_case("Authentication-Results") {
+            continue;
+        }
+        for c in RE_RESULT.captures_iter(value) {
+            let r = format!(
+                "{}={}",
+                c[1].to_ascii_lowercase(),
+                c[2].to_ascii_lowercase()
+            );
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
 }
 
 /// A Message-ID without angle brackets or surrounding space.
@@ -994,6 +1042,17 @@ fn auto_reply_of(msg: &Message<'_>, subject: &str, body: &str) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_authentication_results_are_kept_and_passes_are_not() {
+        let raw = b"Authentication-Results: mx.ourfirm.example; spf=pass smtp.mailfrom=acme.example;\r\n dkim=fail header.d=acme.example; DMARC=fail (p=reject)\r\nAuthentication-Results: relay.example; dkim=pass\r\nFrom: ap@acme.example\r\nSubject: INV-1\r\n\r\nPaid.\r\n";
+        assert_eq!(
+            parse_message(raw).auth_failures,
+            vec!["dkim=fail", "dmarc=fail"]
+        );
+        let clean = b"Authentication-Results: mx.ourfirm.example; spf=pass; dkim=pass; dmarc=pass\r\nFrom: ap@acme.example\r\nSubject: INV-1\r\n\r\nPaid.\r\n";
+        assert!(parse_message(clean).auth_failures.is_empty());
+    }
 
     fn email(headers: &str, body: &str) -> Vec<u8> {
         format!(

@@ -106,7 +106,8 @@ impl Store {
         on_pool!(self, |pool, begin| {
             let mut tx = pool.begin_with(begin).await?;
             let done = sqlx::query(
-                "UPDATE items SET sent_at = $1, sent_message_id = $2, updated_at = $1 \
+                "UPDATE items SET sent_at = $1, sent_message_id = $2, updated_at = $1, \
+                 send_claimed_by = NULL, send_claim_expires = NULL, send_claim_message_id = NULL \
                  WHERE id = $3 AND draft_state = 'approved' AND sent_at IS NULL",
             )
             .bind(&ts)
@@ -146,6 +147,14 @@ impl Store {
         let ts = now();
         on_pool!(self, |pool, begin| {
             let mut tx = pool.begin_with(begin).await?;
+            // Not delivered: the claim goes, so the next run tries again.
+            sqlx::query(
+                "UPDATE items SET send_claimed_by = NULL, send_claim_expires = NULL, \
+                 send_claim_message_id = NULL WHERE id = $1 AND sent_at IS NULL",
+            )
+            .bind(item)
+            .execute(&mut *tx)
+            .await?;
             let entry = AuditEntry {
                 kind: "send_failed".into(),
                 item: Some(item),

@@ -28,6 +28,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+mod attempts;
 /// The append-only, hash-chained audit log.
 pub mod audit;
 mod decisions;
@@ -35,6 +36,7 @@ mod items;
 mod kpis;
 mod ledger;
 mod messages;
+mod sending;
 mod users;
 mod work;
 
@@ -43,6 +45,7 @@ pub use decisions::{DraftAction, DraftOutcome, DraftToSend, SentRecord};
 pub use items::{ItemAttachment, ItemFilter, StoredItem};
 pub use ledger::ImportCounts;
 pub use messages::{ItemDecision, NewItem, NewMessage, Stored, content_hash};
+pub use sending::{InterruptedSend, SendClaim};
 pub use users::{NewUser, Session};
 pub use work::{Correction, Outcome, Reclassified};
 
@@ -85,6 +88,71 @@ pub enum StoreError {
     /// A stored value is not what the schema promises.
     #[error("database holds an unexpected value: {0}")]
     Corrupt(String),
+}
+
+/// What a failed store call means for the message in hand, so the poller
+/// knows whether to wait, to stop, or to set that one message aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Likely to pass when tried again shortly: a lock held too long, a
+    /// lost or refused connection, a pool timeout, a serialisation failure.
+    Transient,
+    /// The database takes no writes (read-only, disk full, file gone):
+    /// nothing can be stored until a person fixes it.
+    Unwritable,
+    /// Something about this call's data: trying again fails the same way.
+    Deterministic,
+}
+
+impl StoreError {
+    /// Whether trying again may help ([`FailureKind`]).
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            StoreError::Connect { source, .. } | StoreError::Sql(source) => sql_kind(source),
+            StoreError::Migrate(_) | StoreError::BadUrl(_) => FailureKind::Unwritable,
+            StoreError::Json(_)
+            | StoreError::NotFound(_)
+            | StoreError::Invalid(_)
+            | StoreError::Conflict(_)
+            | StoreError::Corrupt(_) => FailureKind::Deterministic,
+        }
+    }
+}
+
+fn sql_kind(e: &sqlx::Error) -> FailureKind {
+    use sqlx::Error as E;
+    match e {
+        E::Io(_) | E::Tls(_) | E::Protocol(_) | E::PoolTimedOut | E::PoolClosed => {
+            FailureKind::Transient
+        }
+        E::WorkerCrashed | E::BeginFailed => FailureKind::Transient,
+        E::Database(db) => {
+            if let Some(e) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                let code: i64 = sqlx::error::DatabaseError::code(e)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                // Primary result codes: BUSY, LOCKED; READONLY, IOERR,
+                // CORRUPT, FULL, CANTOPEN.
+                match code & 0xff {
+                    5 | 6 => FailureKind::Transient,
+                    8 | 10 | 11 | 13 | 14 => FailureKind::Unwritable,
+                    _ => FailureKind::Deterministic,
+                }
+            } else {
+                let code = db.code().unwrap_or_default();
+                match code.as_ref() {
+                    "40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03" => {
+                        FailureKind::Transient
+                    }
+                    "25006" | "53100" => FailureKind::Unwritable,
+                    c if c.starts_with("08") => FailureKind::Transient,
+                    c if c.starts_with("53") || c.starts_with("58") => FailureKind::Unwritable,
+                    _ => FailureKind::Deterministic,
+                }
+            }
+        }
+        _ => FailureKind::Deterministic,
+    }
 }
 
 /// Which database a [`Store`] talks to.
