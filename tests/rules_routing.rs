@@ -96,6 +96,17 @@ fn table() -> Vec<Row> {
         "unreadable",
     ));
 
+    rows.push(row(
+        "bank details change (payment diversion)",
+        World::new(
+            "Please note our bank details have changed. From now on pay to the new IBAN \
+             DE89 3704 0044 0532 0130 00; the old account is closed.",
+        )
+        .label(PaymentScheduled, 0.9),
+        Route::Collections,
+        "possible_fraud",
+    ));
+
     let mut w = World::new(
         "I am out of the office until Monday. Payment questions go to ap@northwind.example.",
     )
@@ -939,4 +950,65 @@ fn odd_inputs_never_panic() {
             let _ = w.decide();
         }
     }
+}
+
+/// Mail is unauthenticated: "paid" from a sender who is neither a contact
+/// nor at a domain of the client, or from mail whose receiving server
+/// recorded a failed DMARC, DKIM or SPF check, changes nothing in the
+/// ledger until a person looks; from a contact it does.
+#[test]
+fn a_payment_report_changes_the_ledger_only_from_a_trusted_sender() {
+    let paid = "Paid today by wire, remittance attached.";
+    let d = World::new(paid)
+        .label(Label::PaymentScheduled, 0.95)
+        .decide();
+    assert_eq!((d.route, d.rule), (Route::Draft, "payment_reported"));
+    assert!(d.pause_reminders && d.invoice_status.is_some());
+
+    let mut w = World::new(paid).label(Label::PaymentScheduled, 0.95);
+    w.message.from = Some("billing@northwind-payments.example".to_string());
+    let d = w.decide();
+    assert_eq!((d.route, d.rule), (Route::Collections, "payment_reported"));
+    assert!(!d.pause_reminders && d.invoice_status.is_none(), "{d:?}");
+    assert!(
+        d.reason
+            .contains("billing@northwind-payments.example is not a contact"),
+        "{}",
+        d.reason
+    );
+
+    let mut w = World::new(paid).label(Label::PaymentScheduled, 0.95);
+    w.message.from = Some("ap@eu.northwind.example".to_string());
+    let d = w.decide();
+    assert!(
+        d.pause_reminders,
+        "a subdomain of the client's is the client's"
+    );
+
+    let mut w = World::new(paid).label(Label::PaymentScheduled, 0.95);
+    w.message.auth_failures = vec!["dmarc=fail".to_string()];
+    let d = w.decide();
+    assert_eq!(d.route, Route::Collections);
+    assert!(!d.pause_reminders && d.invoice_status.is_none());
+    assert!(d.reason.contains("dmarc=fail"), "{}", d.reason);
+}
+
+/// A request to change bank details is never drafted and changes nothing,
+/// even when it also says the invoice is paid.
+#[test]
+fn a_bank_details_change_is_possible_fraud_with_no_draft_and_no_effect() {
+    let d = World::new(
+        "INV-2031 was paid. Note that our bank details have changed: please use the new \
+         account for all future invoices.",
+    )
+    .label(Label::PaymentScheduled, 0.95)
+    .decide();
+    assert_eq!((d.route, d.rule), (Route::Collections, "possible_fraud"));
+    assert!(d.draft.is_none());
+    assert!(!d.pause_reminders && d.invoice_status.is_none() && d.promise.is_none());
+    assert!(
+        d.reason.contains("bank details have changed"),
+        "{}",
+        d.reason
+    );
 }

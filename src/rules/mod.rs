@@ -23,25 +23,26 @@
 //! | # | rule | when | route | draft |
 //! |---|------|------|-------|-------|
 //! | 1 | `unreadable` | the message had parse problems, an attachment could not be read, or there is no text at all | collections | — |
-//! | 2 | `auto_reply` | an automatic reply (out of office, ticket acknowledgement, …) | collections | — |
-//! | 3 | `unclassified` | no prediction (no model, or it failed) | collections | — |
-//! | 4 | `uncertain` | any label's score lies in its uncertainty band, edges included (default `[0.40, 0.60]`, per-label overrides) | collections | — |
-//! | 5 | `unlinked` | no invoice, or several (`unknown_invoice`, `ambiguous_invoice: …`) | collections | — |
-//! | 6 | `scope_dispute` | `scope_dispute` predicted and a partner owns the engagement (else the client) | partner, with the escalation packet; invoice `disputed`, reminders paused | — (the partner answers; no draft for a dispute) |
-//! | 7 | `scope_dispute_unowned` | `scope_dispute` predicted, no partner on record | collections, with the escalation packet; invoice `disputed` | — |
-//! | 8 | `high_value` | invoice amount ≥ the high-value threshold of its currency (default 50,000.00) | collections | prepared for the collector |
-//! | 9 | `partial_payment_planned` | the reply reports a payment smaller than the invoice, with its amount and the day the rest follows | draft | `payment_partial_reported` (thanks, notes the day of the rest) |
-//! | 10 | `partial_payment` | the reply reports a payment smaller than the invoice | collections | — |
-//! | 11 | `payment_reported` | the reply says the invoice is paid, or a remittance attachment names it (a `void` invoice excepted): invoice `payment_reported` unless the ledger already has it closed, reminders paused | draft | thank-you, no chaser |
-//! | 12 | `closed_invoice` | the ledger already has the invoice `paid`, `payment_reported` or `void` | collections | — (never chase what is paid) |
-//! | 13 | `broken_promises` | tone tier (below) would pass `formal`: the collector takes over | collections | prepared at `formal` |
-//! | 14 | `missing_fact` | a needed fact is missing and no template asks for it (bank details without `remit_to` configured) | collections | — |
-//! | 15 | `conflicting_facts` | a date the client states contradicts itself (a weekday that is not that day's, a day/month order that could go either way, two payment days and no word of parts) or is read only unsurely, and no clear one is given; several POs and none said to be the one to use; or the model reads `approval_pending` while the reply says the approval is given and speaks of the payment, or `po_mismatch` while the reply names no PO | collections | — |
-//! | 16 | `po_mismatch` | `po_mismatch` predicted | draft | `po_new` (a PO to reissue against: confirm the reissue), `po_change_order` (a PO raised for a change order), `po_quantity` (the named PO does not cover what was billed: offer a split or a reissue once it is raised), `po_exhausted` (balance used up, no PO named: ask for a change order), else `po_missing` (no PO given: ask for the valid PO) |
-//! | 17 | `approval_pending` | `approval_pending` predicted | draft | `approval_dated` (the reply names a date: follow up the day after) or `approval_pending` (ask for the date) |
-//! | 18 | `payment_scheduled` | `payment_scheduled` predicted | draft | `payment_scheduled` (confirm date and amount; check the day after), `payment_partial_planned` / `payment_partial_ask_rest` (a part now: the day of the rest, or ask for it), or `payment_ask_date` / `payment_ask_amount` / `payment_ask_both` |
-//! | 19 | `request` | an invoice-copy, billing-contact or bank-details request (usually `other`) | draft | `invoice_copy`, `contact_change` / `contact_ask`, `bank_details` |
-//! | 20 | `no_action` | anything else (a plain acknowledgement, unrelated mail) | collections | — |
+//! | 2 | `possible_fraud` | the client's own text or an attachment announces or asks for a change of bank details ("our bank details have changed", "neue Bankverbindung", "nouveau RIB", …) | collections, no ledger effect | — (verify by phone with a contact on record) |
+//! | 3 | `auto_reply` | an automatic reply (out of office, ticket acknowledgement, …) | collections | — |
+//! | 4 | `unclassified` | no prediction (no model, or it failed) | collections | — |
+//! | 5 | `uncertain` | any label's score lies in its uncertainty band, edges included (default `[0.40, 0.60]`, per-label overrides) | collections | — |
+//! | 6 | `unlinked` | no invoice, or several (`unknown_invoice`, `ambiguous_invoice: …`) | collections | — |
+//! | 7 | `scope_dispute` | `scope_dispute` predicted and a partner owns the engagement (else the client) | partner, with the escalation packet; invoice `disputed`, reminders paused | — (the partner answers; no draft for a dispute) |
+//! | 8 | `scope_dispute_unowned` | `scope_dispute` predicted, no partner on record | collections, with the escalation packet; invoice `disputed` | — |
+//! | 9 | `high_value` | invoice amount ≥ the high-value threshold of its currency (default 50,000.00) | collections | prepared for the collector |
+//! | 10 | `partial_payment_planned` | the reply reports a payment smaller than the invoice, with its amount and the day the rest follows | draft | `payment_partial_reported` (thanks, notes the day of the rest) |
+//! | 11 | `partial_payment` | the reply reports a payment smaller than the invoice | collections | — |
+//! | 12 | `payment_reported` | the reply says the invoice is paid, or a remittance attachment names it (a `void` invoice excepted): invoice `payment_reported` unless the ledger already has it closed, reminders paused | draft | thank-you, no chaser |
+//! | 13 | `closed_invoice` | the ledger already has the invoice `paid`, `payment_reported` or `void` | collections | — (never chase what is paid) |
+//! | 14 | `broken_promises` | tone tier (below) would pass `formal`: the collector takes over | collections | prepared at `formal` |
+//! | 15 | `missing_fact` | a needed fact is missing and no template asks for it (bank details without `remit_to` configured) | collections | — |
+//! | 16 | `conflicting_facts` | a date the client states contradicts itself (a weekday that is not that day's, a day/month order that could go either way, two payment days and no word of parts) or is read only unsurely, and no clear one is given; several POs and none said to be the one to use; or the model reads `approval_pending` while the reply says the approval is given and speaks of the payment, or `po_mismatch` while the reply names no PO | collections | — |
+//! | 17 | `po_mismatch` | `po_mismatch` predicted | draft | `po_new` (a PO to reissue against: confirm the reissue), `po_change_order` (a PO raised for a change order), `po_quantity` (the named PO does not cover what was billed: offer a split or a reissue once it is raised), `po_exhausted` (balance used up, no PO named: ask for a change order), else `po_missing` (no PO given: ask for the valid PO) |
+//! | 18 | `approval_pending` | `approval_pending` predicted | draft | `approval_dated` (the reply names a date: follow up the day after) or `approval_pending` (ask for the date) |
+//! | 19 | `payment_scheduled` | `payment_scheduled` predicted | draft | `payment_scheduled` (confirm date and amount; check the day after), `payment_partial_planned` / `payment_partial_ask_rest` (a part now: the day of the rest, or ask for it), or `payment_ask_date` / `payment_ask_amount` / `payment_ask_both` |
+//! | 20 | `request` | an invoice-copy, billing-contact or bank-details request (usually `other`) | draft | `invoice_copy`, `contact_change` / `contact_ask`, `bank_details` |
+//! | 21 | `no_action` | anything else (a plain acknowledgement, unrelated mail) | collections | — |
 //!
 //! Drafts on the `draft` route await a person's approve / edit / reject;
 //! [`RuleConfig::auto_send`] may allow sending for a rule, off by default,

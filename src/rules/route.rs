@@ -49,6 +49,14 @@ pub const RULES: &[Rule] = &[
         check: unreadable,
     },
     Rule {
+        name: "possible_fraud",
+        route: Route::Collections,
+        when: "the client's own text or an attachment announces or asks for a change of bank details (payment diversion fraud): never drafted, no ledger effect",
+        drafts: "— (verify by phone with a contact on record)",
+        prepares_draft: false,
+        check: possible_fraud,
+    },
+    Rule {
         name: "auto_reply",
         route: Route::Collections,
         when: "an automatic reply (out of office, ticket acknowledgement, …)",
@@ -247,7 +255,20 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
     }
     let status = case.invoice.map(|i| i.status);
     let can_become = |to: InvoiceStatus| status.is_some_and(|s| s != to && !s.is_settled());
-    if a.paid.as_ref().is_some_and(|p| p.full) {
+    let fraud = rule.name == "possible_fraud";
+    let paid = a.paid.as_ref().is_some_and(|p| p.full) && !fraud;
+    let held = paid.then(|| untrusted_sender(case)).flatten();
+    if let Some(why) = &held {
+        // Mail is unauthenticated: its word alone changes nothing.
+        d.reason = format!(
+            "{}; held for a person: the invoice is not marked paid and reminders are not \
+             paused, because {why}",
+            d.reason
+        );
+        if d.route == Route::Draft {
+            d.route = Route::Collections;
+        }
+    } else if paid {
         d.pause_reminders = true;
         if can_become(InvoiceStatus::PaymentReported) {
             d.invoice_status = Some(InvoiceStatus::PaymentReported);
@@ -319,10 +340,49 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
 }
 
 /// True when labels may be acted on: classified, certain, linked.
-fn trusted(a: &Analysis, case: &Case<'_>, cfg: &RuleConfig) -> bool {
-    [unreadable, auto_reply, unclassified, uncertain, unlinked]
+/// Why a reply's word that it is paid is not enough to change the ledger:
+/// the receiving server recorded a failed check, or the sender is neither a
+/// contact nor at a domain of the client on record. `None` when it is.
+fn untrusted_sender(case: &Case<'_>) -> Option<String> {
+    let msg = case.message;
+    if !msg.auth_failures.is_empty() {
+        return Some(format!(
+            "the receiving server's checks failed ({})",
+            msg.auth_failures.join(", ")
+        ));
+    }
+    let client = case.client?;
+    let Some(from) = msg.from.as_deref().map(str::to_ascii_lowercase) else {
+        return Some("the message has no sender address".to_string());
+    };
+    let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+    let contact = client
+        .contacts
         .iter()
-        .all(|check| check(a, case, cfg).is_none())
+        .any(|c| c.trim().eq_ignore_ascii_case(&from));
+    let at_domain = client.domains.iter().any(|d| {
+        let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
+        !d.is_empty() && (domain == d || domain.ends_with(&format!(".{d}")))
+    });
+    (!contact && !at_domain).then(|| {
+        format!(
+            "the sender {from} is not a contact or at a domain of {} on record",
+            client.name
+        )
+    })
+}
+
+fn trusted(a: &Analysis, case: &Case<'_>, cfg: &RuleConfig) -> bool {
+    [
+        unreadable,
+        possible_fraud,
+        auto_reply,
+        unclassified,
+        uncertain,
+        unlinked,
+    ]
+    .iter()
+    .all(|check| check(a, case, cfg).is_none())
 }
 
 /// When to look again after a section's draft is sent.
@@ -369,6 +429,21 @@ fn unreadable(_: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<String> {
     }
     (msg.body.trim().is_empty() && msg.attachments.is_empty())
         .then(|| "unreadable: empty message".to_string())
+}
+
+fn possible_fraud(_: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<String> {
+    let said = crate::text::cues::bank_change(&case.reply.client_text).or_else(|| {
+        case.message
+            .attachments
+            .iter()
+            .filter_map(|a| a.text.as_deref())
+            .find_map(crate::text::cues::bank_change)
+    })?;
+    Some(format!(
+        "possible_fraud: the message asks to change bank details (\"{}\"); \
+         verify by phone with a contact on record before changing anything",
+        said.split_whitespace().collect::<Vec<_>>().join(" ")
+    ))
 }
 
 fn auto_reply(_: &Analysis, case: &Case<'_>, _: &RuleConfig) -> Option<String> {

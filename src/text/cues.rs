@@ -231,6 +231,49 @@ pub(crate) fn asks_bank_details(text: &str) -> bool {
     RE_BANK.is_match(text) && RE_BANK_ASK.is_match(text)
 }
 
+/// A change of bank details announced or asked for ("our bank details
+/// have changed", "please pay to our new account", "neue Bankverbindung",
+/// "nouveau RIB", "cambio de cuenta bancaria", …): the classic payment
+/// diversion fraud, in the six languages.
+static RE_BANK_CHANGE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        // English
+        r"(?i)\b(?:new|updated|changed|different|revised|alternative|alternate)\s+(?:bank(?:ing)?\s+(?:details|account|information|info|instructions|coordinates)|bank\b|account\s+(?:details|number)|remittance\s+(?:details|instructions)|wire\s+(?:instructions|details)|iban|payment\s+(?:details|instructions))",
+        r"(?i)\b(?:bank(?:ing)?\s+(?:details|account|information|info|instructions)|account\s+(?:details|number)|iban|wire\s+instructions|payment\s+(?:details|instructions)|remittance\s+details)\s+(?:have|has)\s+(?:recently\s+|now\s+|just\s+)?(?:been\s+)?(?:changed|updated|moved)",
+        r"(?i)\bchange[sd]?\s+(?:of|to|in)\s+(?:our\s+|your\s+|the\s+)?(?:bank(?:ing)?\s+(?:details|account|information)|account\s+details|iban|remittance\s+details|payment\s+details|bank\b)",
+        r"(?i)\b(?:we|they|i)\s+(?:have\s+|'ve\s+)?(?:changed|switched|moved)\s+(?:our\s+|their\s+|my\s+)?banks?\b",
+        // German
+        r"(?i)\b(?:neue|geänderte|aktualisierte)[rns]?\s+(?:bankverbindung|bankdaten|kontoverbindung|iban|kontonummer|bankkonto)",
+        r"(?i)\b(?:bankverbindung|kontoverbindung|bankdaten|iban)\s+(?:hat|haben)\s+sich\s+(?:\S+\s+){0,2}geändert",
+        r"(?i)\b(?:änderung|wechsel)\s+(?:der|unserer|ihrer|unseres|ihres)\s+(?:bankverbindung|bankdaten|kontoverbindung|bank|kontos)|\bkontoänderung",
+        // French
+        r"(?i)\b(?:nouvel(?:le)?s?|nouveaux?)\s+(?:coordonnées\s+bancaires|rib|iban|compte\s+bancaire|banque)\b",
+        r"(?i)\bchangement\s+de\s+(?:nos\s+|vos\s+)?(?:coordonnées\s+bancaires|rib|compte\s+bancaire|banque|iban)\b|\bcoordonnées\s+bancaires\s+(?:ont|a)\s+changé",
+        // Spanish
+        r"(?i)\b(?:nuev[oa]s?)\s+(?:datos\s+bancarios|cuenta\s+bancaria|iban|número\s+de\s+cuenta|banco)\b",
+        r"(?i)\bcambio\s+de\s+(?:nuestra\s+|su\s+)?(?:datos\s+bancarios|cuenta(?:\s+bancaria)?|banco|iban)\b|\bdatos\s+bancarios\s+han\s+cambiado",
+        // Dutch
+        r"(?i)\b(?:nieuwe|gewijzigde)\s+(?:bankgegevens|bankrekening(?:nummer)?|rekeningnummer|iban|bank)\b",
+        r"(?i)\b(?:bankgegevens|rekeningnummer|iban)\s+(?:is|zijn)\s+(?:\S+\s+)?gewijzigd|\bwijziging\s+(?:van\s+)?(?:de\s+|onze\s+)?(?:bankgegevens|rekeningnummer)",
+        // Portuguese
+        r"(?i)\b(?:nov[oa]s?)\s+(?:dados\s+banc[áa]rios|conta\s+banc[áa]ria|iban|nib|banco)\b",
+        r"(?i)\b(?:alteração|mudança)\s+(?:de|dos|da)\s+(?:dados\s+banc[áa]rios|conta(?:\s+banc[áa]ria)?|banco)\b|\bdados\s+banc[áa]rios\s+(?:foram\s+)?alterados",
+    ]
+    .into_iter()
+    .map(re)
+    .collect()
+});
+
+/// The phrase of `text` that announces or asks for a change of bank
+/// details, if any.
+pub(crate) fn bank_change(text: &str) -> Option<String> {
+    RE_BANK_CHANGE
+        .iter()
+        .filter_map(|r| r.find(text))
+        .min_by_key(|m| m.start())
+        .map(|m| m.as_str().to_string())
+}
+
 static RE_EMAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"));
 
@@ -438,6 +481,7 @@ mod tests {
     #[test]
     fn every_pattern_compiles() {
         assert!(!RE_PAID.is_empty());
+        assert!(!RE_BANK_CHANGE.is_empty());
         for r in [
             &*RE_PAID_WHEN,
             &*RE_NEGATION,
@@ -484,6 +528,30 @@ mod tests {
             "Sitting with our CFO for sign-off.",
         ] {
             assert!(!says_paid(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn bank_changes_are_seen_in_six_languages_and_questions_are_not_changes() {
+        for text in [
+            "Please note our bank details have changed, see the new IBAN below.",
+            "Kindly update your records and pay to our new bank account from now on.",
+            "We have changed banks; the remittance details are attached.",
+            "Bitte beachten Sie unsere neue Bankverbindung.",
+            "Veuillez trouver ci-joint notre nouveau RIB.",
+            "Le informamos del cambio de cuenta bancaria.",
+            "Graag onze nieuwe bankgegevens gebruiken.",
+            "Segue a alteração dos dados bancários.",
+        ] {
+            assert!(bank_change(text).is_some(), "{text}");
+        }
+        for text in [
+            "Please confirm your IBAN.",
+            "We paid from our usual bank account yesterday.",
+            "The new PO is attached.",
+            "Thanks for the swift reply.",
+        ] {
+            assert_eq!(bank_change(text), None, "{text}");
         }
     }
 
