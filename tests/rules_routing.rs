@@ -977,6 +977,15 @@ fn a_payment_report_changes_the_ledger_only_from_a_trusted_sender() {
         d.reason
     );
 
+    assert!(!d.reason.contains("reminders paused"), "{}", d.reason);
+
+    let mut w = World::new(paid).label(Label::PaymentScheduled, 0.95);
+    w.message.from = Some("Maria Lopez <Maria.Lopez@northwind.example>".to_string());
+    assert!(
+        w.decide().pause_reminders,
+        "a display form names the contact too"
+    );
+
     let mut w = World::new(paid).label(Label::PaymentScheduled, 0.95);
     w.message.from = Some("ap@eu.northwind.example".to_string());
     let d = w.decide();

@@ -263,7 +263,7 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
         d.reason = format!(
             "{}; held for a person: the invoice is not marked paid and reminders are not \
              paused, because {why}",
-            d.reason
+            d.reason.replace("reminders paused, ", "")
         );
         if d.route == Route::Draft {
             d.route = Route::Collections;
@@ -352,7 +352,13 @@ fn untrusted_sender(case: &Case<'_>) -> Option<String> {
         ));
     }
     let client = case.client?;
-    let Some(from) = msg.from.as_deref().map(str::to_ascii_lowercase) else {
+    // The address alone, also when a caller kept the display form.
+    let Some(from) = msg.from.as_deref().map(|f| {
+        let f = f
+            .rsplit_once('<')
+            .map_or(f, |(_, a)| a.trim_end_matches('>'));
+        f.trim().to_ascii_lowercase()
+    }) else {
         return Some("the message has no sender address".to_string());
     };
     let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
