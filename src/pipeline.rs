@@ -39,9 +39,8 @@ use crate::classify::{
 use crate::domain::Ledger;
 use crate::domain::reply::MAX_MODEL_CHARS;
 pub use crate::domain::{ItemStatus, Queue};
-use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, Reply, TrackedPromise};
+use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, TrackedPromise};
 use crate::ingest::link::{Link, Linker};
-use crate::ingest::parse::parse_headers_only;
 use crate::ingest::reader::{ReadMessage, Reader};
 use crate::ingest::{RawMessage, Source, SourceError};
 use crate::metrics::{self, PipelineMetrics};
@@ -603,7 +602,7 @@ impl Pipeline {
         let prepared: Vec<Prepared> = chunk
             .into_iter()
             .zip(read)
-            .map(|(raw, read)| self.prepared(raw, read, linker, false))
+            .map(|(raw, read)| prepared(raw, read, linker, false))
             .collect();
         let predictions = self.classify(&prepared).await;
         // The ledger as it stands now (earlier messages may have changed
@@ -619,32 +618,6 @@ impl Pipeline {
         Ok(true)
     }
 
-    /// A read message linked, with a problem noted when the model will
-    /// read only part of it.
-    fn prepared(
-        &self,
-        raw: RawMessage,
-        read: ReadMessage,
-        linker: &Linker,
-        quarantined: bool,
-    ) -> Prepared {
-        let ReadMessage { mut parsed, reply } = read;
-        if reply.cut_for_model() {
-            parsed.problems.push(format!(
-                "reply too long: the model read the first {MAX_MODEL_CHARS} characters of {}",
-                reply.client_text.chars().count()
-            ));
-        }
-        let link = linker.link(&parsed);
-        Prepared {
-            raw,
-            parsed,
-            reply,
-            link,
-            quarantined,
-        }
-    }
-
     /// Stores `raw` from its headers alone with `why` as its problem,
     /// without reading its body, classifying it or deciding on more than
     /// that it needs a person: a poison message.
@@ -658,9 +631,8 @@ impl Pipeline {
     ) -> Result<(), PipelineError> {
         let sha = content_hash(&raw.bytes);
         self.store.begin_attempt(&sha, &raw.source_ref).await?;
-        let parsed = parse_headers_only(&raw.bytes, why.to_string());
-        let reply = text::prepare(Reply::of_message(&raw.source_ref, &parsed));
-        let p = self.prepared(raw, ReadMessage { parsed, reply }, linker, true);
+        let read = ReadMessage::from_headers(&raw.source_ref, &raw.bytes, why.to_string());
+        let p = prepared(raw, read, linker, true);
         let ledger = self.store.load_ledger().await?;
         let prediction = Err(why.to_string());
         self.store_prepared(source, &p, &prediction, &ledger, linker, report)
@@ -690,9 +662,8 @@ impl Pipeline {
                 let why = format!(
                     "quarantined: storing it failed ({e}); it was not read again (the raw message is kept)"
                 );
-                let parsed = parse_headers_only(&p.raw.bytes, why.clone());
-                let reply = text::prepare(Reply::of_message(&p.raw.source_ref, &parsed));
-                let q = self.prepared(p.raw.clone(), ReadMessage { parsed, reply }, linker, true);
+                let read = ReadMessage::from_headers(&p.raw.source_ref, &p.raw.bytes, why.clone());
+                let q = prepared(p.raw.clone(), read, linker, true);
                 self.decide_and_insert(&q, &Err(why), ledger).await?
             }
             Err(e) => return Err(e.into()),
@@ -954,6 +925,26 @@ impl Pipeline {
                 out
             }
         }
+    }
+}
+
+/// A read message linked, with a problem noted when the model will
+/// read only part of it.
+fn prepared(raw: RawMessage, read: ReadMessage, linker: &Linker, quarantined: bool) -> Prepared {
+    let ReadMessage { mut parsed, reply } = read;
+    if reply.cut_for_model() {
+        parsed.problems.push(format!(
+            "reply too long: the model read the first {MAX_MODEL_CHARS} characters of {}",
+            reply.client_text.chars().count()
+        ));
+    }
+    let link = linker.link(&parsed);
+    Prepared {
+        raw,
+        parsed,
+        reply,
+        link,
+        quarantined,
     }
 }
 

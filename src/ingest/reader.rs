@@ -143,14 +143,24 @@ impl Reader {
     }
 }
 
+impl ReadMessage {
+    /// Message `id` read from its headers alone (by a parser that does not
+    /// descend into the MIME tree), with `problem` as its first problem:
+    /// what is kept of a message that must not, or could not, be read.
+    pub fn from_headers(id: &str, bytes: &[u8], problem: String) -> ReadMessage {
+        let parsed = parse_headers_only(bytes, problem);
+        let reply = crate::text::prepare(Reply::of_message(id, &parsed));
+        ReadMessage { parsed, reply }
+    }
+}
+
 /// The message read from its headers alone, with `why` the body was not.
 fn unreadable(id: &str, bytes: &[u8], why: &str) -> ReadMessage {
-    let parsed = parse_headers_only(
+    ReadMessage::from_headers(
+        id,
         bytes,
         format!("unreadable message: {why}; only its headers were read (the raw message is kept)"),
-    );
-    let reply = crate::text::prepare(Reply::of_message(id, &parsed));
-    ReadMessage { parsed, reply }
+    )
 }
 
 /// Reader children, each answering one message at a time; idle ones are
