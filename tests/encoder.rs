@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ar_triage::classify::bert::{BertEncoder, l2_normalize, mean_pool, read_config};
+use ar_triage::classify::bert::{BertEncoder, Kernels, l2_normalize, mean_pool, read_config};
 use ar_triage::classify::tokenize::{TextTokenizer, Windowing, make_batch};
 use ar_triage::train::{bce_with_logits, trainable_net};
 use candle_core::{DType, Device, Tensor};
@@ -48,7 +48,7 @@ fn embeddings_match_sentence_transformers() {
         VarBuilder::from_mmaped_safetensors(&[base.join("model.safetensors")], DType::F32, &dev)
             .unwrap()
     };
-    let encoder = BertEncoder::load(vb, &cfg).unwrap();
+    let mut encoder = BertEncoder::load(vb, &cfg).unwrap();
     let tok = TextTokenizer::load(&base.join("tokenizer.json"), Windowing::default()).unwrap();
 
     // All texts in one batch, so padding and masking are exercised too.
@@ -62,17 +62,35 @@ fn embeddings_match_sentence_transformers() {
         assert_eq!(w[0].ids, r.ids, "token ids differ for {:?}", r.text);
     }
     let batch = make_batch(&windows, &dev).unwrap();
-    let hidden = encoder.forward(&batch.ids, &batch.attention).unwrap();
-    let emb = l2_normalize(&mean_pool(&hidden, &batch.attention).unwrap()).unwrap();
-    let got: Vec<Vec<f32>> = emb.to_vec2().unwrap();
-    for (g, r) in got.iter().zip(&fixture.rows) {
-        let worst = g
-            .iter()
-            .zip(&r.embedding)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f32, f32::max);
-        assert!(worst < 1e-4, "{:?}: max abs diff {worst}", r.text);
+    // Training's differentiable ops and inference's fused kernels both
+    // reproduce the reference, and each other.
+    let mut outputs = Vec::new();
+    for kernels in [Kernels::Differentiable, Kernels::Fused] {
+        encoder.set_kernels(kernels).unwrap();
+        let hidden = encoder.forward(&batch.ids, &batch.attention).unwrap();
+        let emb = l2_normalize(&mean_pool(&hidden, &batch.attention).unwrap()).unwrap();
+        let got: Vec<Vec<f32>> = emb.to_vec2().unwrap();
+        for (g, r) in got.iter().zip(&fixture.rows) {
+            let worst = max_abs_diff(g, &r.embedding);
+            assert!(
+                worst < 1e-4,
+                "{kernels:?} {:?}: max abs diff {worst}",
+                r.text
+            );
+        }
+        outputs.push(got);
     }
+    for (a, b) in outputs[0].iter().zip(&outputs[1]) {
+        let worst = max_abs_diff(a, b);
+        assert!(worst < 1e-5, "fused and differentiable differ by {worst}");
+    }
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max)
 }
 
 #[test]

@@ -12,6 +12,27 @@ use candle_core::{D, DType, Device, Module, Result, Tensor};
 use candle_nn::{Embedding, Linear, VarBuilder};
 use serde::Deserialize;
 
+use super::fused::{FusedLayer, LayerParts, forward_packed, prefix_lengths};
+use super::kernels;
+
+/// Which kernels the encoder runs.
+///
+/// Training needs every operation to have a backward pass; inference does
+/// not, and there the fused kernels save most of the temporaries (layer
+/// norm alone is nine tensor passes in plain ops). Both compute the same
+/// function: `tests/encoder.rs` holds them to the same reference embeddings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kernels {
+    /// Layer norm, softmax and GELU from differentiable tensor ops, so that
+    /// gradients reach every trained parameter. The default.
+    #[default]
+    Differentiable,
+    /// For inference only (no gradient). On the CPU, the packed layers of
+    /// [`super::fused`] (padding never computed); elsewhere candle-nn's
+    /// fused layer norm and softmax and our GELU ([`kernels::gelu_erf`]).
+    Fused,
+}
+
 /// The fields of a Hugging Face BERT `config.json` that the encoder needs.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct BertConfig {
@@ -47,6 +68,7 @@ pub struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
     eps: f64,
+    kernels: Kernels,
 }
 
 impl LayerNorm {
@@ -56,12 +78,23 @@ impl LayerNorm {
             weight: vb.get(size, "weight")?,
             bias: vb.get(size, "bias")?,
             eps,
+            kernels: Kernels::Differentiable,
         })
+    }
+}
+
+impl LayerNorm {
+    /// Weight, bias and epsilon.
+    pub fn parts(&self) -> (&Tensor, &Tensor, f64) {
+        (&self.weight, &self.bias, self.eps)
     }
 }
 
 impl Module for LayerNorm {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if self.kernels == Kernels::Fused {
+            return candle_nn::ops::layer_norm(x, &self.weight, &self.bias, self.eps as f32);
+        }
         let mean = x.mean_keepdim(D::Minus1)?;
         let centred = x.broadcast_sub(&mean)?;
         let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
@@ -72,8 +105,12 @@ impl Module for LayerNorm {
     }
 }
 
-/// Softmax over the last dimension from differentiable ops (max-shifted).
-fn softmax_last(x: &Tensor) -> Result<Tensor> {
+/// Softmax over the last dimension: candle-nn's fused kernel, or, when
+/// gradients are needed, plain max-shifted ops.
+fn softmax_last(x: &Tensor, kernels: Kernels) -> Result<Tensor> {
+    if kernels == Kernels::Fused {
+        return candle_nn::ops::softmax_last_dim(x);
+    }
     let max = x.max_keepdim(D::Minus1)?.detach();
     let e = x.broadcast_sub(&max)?.exp()?;
     let sum = e.sum_keepdim(D::Minus1)?;
@@ -129,6 +166,7 @@ struct SelfAttention {
     norm: LayerNorm,
     heads: usize,
     head_dim: usize,
+    kernels: Kernels,
     span: tracing::Span,
 }
 
@@ -144,6 +182,7 @@ impl SelfAttention {
             norm: LayerNorm::load(vb.pp("output").pp("LayerNorm"), h, cfg.layer_norm_eps)?,
             heads: cfg.num_attention_heads,
             head_dim: h / cfg.num_attention_heads,
+            kernels: Kernels::Differentiable,
             span: tracing::span!(tracing::Level::TRACE, "self-attention"),
         })
     }
@@ -158,12 +197,14 @@ impl SelfAttention {
                 .transpose(1, 2)?
                 .contiguous()
         };
-        let q = split(self.query.forward(x)?)?;
+        // The scale goes on the queries (`len x head_dim` values) rather
+        // than on the scores (`len x len`).
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        let q = split((self.query.forward(x)? * scale)?)?;
         let k = split(self.key.forward(x)?)?;
         let v = split(self.value.forward(x)?)?;
-        let scale = 1.0 / (self.head_dim as f64).sqrt();
-        let scores = (q.matmul(&k.t()?.contiguous()?)? * scale)?.broadcast_add(mask_bias)?;
-        let probs = softmax_last(&scores)?;
+        let scores = q.matmul(&k.t()?)?.broadcast_add(mask_bias)?;
+        let probs = softmax_last(&scores, self.kernels)?;
         let ctx = probs
             .matmul(&v)?
             .transpose(1, 2)?
@@ -180,6 +221,10 @@ pub struct Layer {
     intermediate: Linear,
     output: Linear,
     norm: LayerNorm,
+    kernels: Kernels,
+    /// The layer's weights copied for the packed CPU path, built when the
+    /// layer is switched to [`Kernels::Fused`] on the CPU.
+    fused: Option<FusedLayer>,
     span: tracing::Span,
 }
 
@@ -203,15 +248,42 @@ impl Layer {
                 cfg.hidden_size,
                 cfg.layer_norm_eps,
             )?,
+            kernels: Kernels::Differentiable,
+            fused: None,
             span: tracing::span!(tracing::Level::TRACE, "layer"),
         })
+    }
+
+    /// Switches every kernel of the layer; on the CPU, [`Kernels::Fused`]
+    /// also copies the weights for the packed path.
+    fn set_kernels(&mut self, kernels: Kernels) -> Result<()> {
+        self.kernels = kernels;
+        self.norm.kernels = kernels;
+        self.attention.kernels = kernels;
+        self.attention.norm.kernels = kernels;
+        let a = &self.attention;
+        self.fused = if kernels == Kernels::Fused && a.query.weight().device().is_cpu() {
+            Some(FusedLayer::new(LayerParts {
+                qkv: [&a.query, &a.key, &a.value],
+                attn_out: (&a.output, &a.norm),
+                ffn: (&self.intermediate, &self.output, &self.norm),
+                heads: a.heads,
+            })?)
+        } else {
+            None
+        };
+        Ok(())
     }
 
     /// Runs the layer on `[batch, len, hidden]` with the attention mask bias.
     pub fn forward(&self, x: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
         let _enter = self.span.enter();
         let attended = self.attention.forward(x, mask_bias)?;
-        let inner = self.intermediate.forward(&attended)?.gelu_erf()?;
+        let inner = self.intermediate.forward(&attended)?;
+        let inner = match self.kernels {
+            Kernels::Fused => kernels::gelu_erf(&inner)?,
+            Kernels::Differentiable => inner.gelu_erf()?,
+        };
         self.norm
             .forward(&(self.output.forward(&inner)? + attended)?)
     }
@@ -253,6 +325,17 @@ impl BertEncoder {
         })
     }
 
+    /// Switches every layer (and the embeddings' norm) to `kernels`.
+    /// Encoders load with [`Kernels::Differentiable`]; the classifier used
+    /// for inference switches to [`Kernels::Fused`].
+    pub fn set_kernels(&mut self, kernels: Kernels) -> Result<()> {
+        self.embeddings.norm.kernels = kernels;
+        for layer in &mut self.layers {
+            layer.set_kernels(kernels)?;
+        }
+        Ok(())
+    }
+
     /// The configuration the encoder was loaded with.
     pub fn config(&self) -> &BertConfig {
         &self.config
@@ -277,6 +360,15 @@ impl BertEncoder {
         from: usize,
         to: usize,
     ) -> Result<Tensor> {
+        let fused: Option<Vec<&FusedLayer>> = self.layers[from..to]
+            .iter()
+            .map(|l| l.fused.as_ref())
+            .collect();
+        if let Some(fused) = fused
+            && let Some(lens) = prefix_lengths(attention)?
+        {
+            return forward_packed(&fused, hidden, &lens);
+        }
         let bias = mask_bias(attention, hidden.dtype())?;
         let mut h = hidden.clone();
         for layer in &self.layers[from..to] {

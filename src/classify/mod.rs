@@ -6,10 +6,14 @@
 //! scores them with the [`bert`] encoder → [`calibrate`]d probabilities and
 //! thresholds decide the labels → [`predict`] adds evidence spans.
 
-/// The BERT encoder built from differentiable ops.
+/// The BERT encoder: differentiable ops for training, fused kernels for inference.
 pub mod bert;
 /// Platt scaling and threshold selection.
 pub mod calibrate;
+/// The encoder's layers for CPU inference: packed tokens, no padding, few temporaries.
+pub mod fused;
+/// Inference kernels faster than candle's own (a parallel in-place GELU).
+pub mod kernels;
 /// Finding the model folder (flag, environment, config file, beside the binary) and loading from it.
 pub mod locate;
 /// The classifier network, its artefacts and loading.

@@ -67,6 +67,10 @@ pub struct Window {
     pub ids: Vec<u32>,
     /// 1.0 for tokens counted in pooling, 0.0 for the overlap.
     pub pool: Vec<f32>,
+    /// Byte range of each token in the text it came from; `(0, 0)` for
+    /// `[CLS]`, `[SEP]` and tokens not from a text. Explanations use it to
+    /// give each sentence its tokens.
+    pub offsets: Vec<(usize, usize)>,
 }
 
 /// A word-piece tokenizer with padding and truncation switched off.
@@ -116,6 +120,7 @@ impl TextTokenizer {
             .encode(text, false)
             .map_err(|e| TokenizeError::Encode(e.to_string()))?;
         let ids = enc.get_ids();
+        let offsets = enc.get_offsets();
         let w = self.windowing;
         let body = w.max_len.saturating_sub(2).max(1);
         let step = body.saturating_sub(w.overlap).max(1);
@@ -136,7 +141,15 @@ impl TextTokenizer {
             for p in pool.iter_mut().skip(1).take(skip) {
                 *p = 0.0;
             }
-            out.push(Window { ids: wids, pool });
+            let mut woffsets = Vec::with_capacity(wids.len());
+            woffsets.push((0, 0));
+            woffsets.extend_from_slice(&offsets[start..end]);
+            woffsets.push((0, 0));
+            out.push(Window {
+                ids: wids,
+                pool,
+                offsets: woffsets,
+            });
             if end >= ids.len() {
                 break;
             }
@@ -239,15 +252,18 @@ mod tests {
             vec![Window {
                 ids: vec![101, 5, 6, 102],
                 pool: vec![1.0; 4],
+                offsets: Vec::new(),
             }],
             vec![
                 Window {
                     ids: vec![101, 7, 8, 9, 102],
                     pool: vec![1.0; 5],
+                    offsets: Vec::new(),
                 },
                 Window {
                     ids: vec![101, 9, 10, 102],
                     pool: vec![1.0, 0.0, 1.0, 1.0],
+                    offsets: Vec::new(),
                 },
             ],
         ];
