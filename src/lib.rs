@@ -30,6 +30,8 @@
 //!
 //! One line per module:
 
+/// Benchmarks that print figures: model throughput, latency and fixed shapes, base embeddings for parity.
+pub mod bench;
 /// The reply classifier: the candle encoder, scoring, calibration, explanations, the model thread and finding the model folder.
 pub mod classify;
 /// The command line: arguments, dispatch and tables; no business logic.

@@ -82,6 +82,77 @@ const LAG_BOUNDS: &[f64] = &[
     1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 604800.0,
 ];
 
+/// The stages a message passes through, as the stage split names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// MIME parsing, headers and body text (attachments excluded).
+    Parse,
+    /// Reading attachments and their facts.
+    Attachments,
+    /// The client's own text, sentences, language and facts.
+    Extraction,
+    /// Linking to a client and invoice.
+    Link,
+    /// The model: labels, scores and evidence.
+    Model,
+    /// The rules: route, draft, effects.
+    Rules,
+    /// Writing the item (and the reads the decision needs).
+    Store,
+}
+
+impl Stage {
+    /// Every stage, in pipeline order.
+    pub const ALL: [Stage; 7] = [
+        Stage::Parse,
+        Stage::Attachments,
+        Stage::Extraction,
+        Stage::Link,
+        Stage::Model,
+        Stage::Rules,
+        Stage::Store,
+    ];
+
+    /// Its name in `/metrics` and in `bench --pipeline`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Parse => "parse",
+            Stage::Attachments => "attachments",
+            Stage::Extraction => "extraction",
+            Stage::Link => "link",
+            Stage::Model => "model",
+            Stage::Rules => "rules",
+            Stage::Store => "store",
+        }
+    }
+}
+
+/// Time spent per stage, summed over messages (reading runs in parallel
+/// reader children and the model on its own thread, so the stages can add
+/// up to more than the wall time).
+#[derive(Debug, Default)]
+pub struct StageTimes {
+    micros: [AtomicU64; 7],
+}
+
+impl StageTimes {
+    /// Adds `seconds` to `stage`.
+    pub fn add(&self, stage: Stage, seconds: f64) {
+        let i = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
+        let us = (seconds.max(0.0) * 1e6).min(u64::MAX as f64) as u64;
+        self.micros[i].fetch_add(us, Ordering::Relaxed);
+    }
+
+    /// Seconds per stage, in pipeline order.
+    pub fn seconds(&self) -> Vec<(Stage, f64)> {
+        Stage::ALL
+            .iter()
+            .zip(&self.micros)
+            .map(|(s, m)| (*s, m.load(Ordering::Relaxed) as f64 / 1e6))
+            .collect()
+    }
+}
+
 /// The pipeline's counters and histograms.
 #[derive(Debug)]
 pub struct PipelineMetrics {
@@ -112,6 +183,8 @@ pub struct PipelineMetrics {
     pub model_busy: AtomicU64,
     /// Unix time of the last item stored (0: none yet).
     pub last_stored_unix: AtomicU64,
+    /// Time per stage, summed over messages.
+    pub stages: StageTimes,
 }
 
 impl Default for PipelineMetrics {
@@ -129,6 +202,7 @@ impl Default for PipelineMetrics {
             quarantined: AtomicU64::new(0),
             model_busy: AtomicU64::new(0),
             last_stored_unix: AtomicU64::new(0),
+            stages: StageTimes::default(),
         }
     }
 }
@@ -206,6 +280,18 @@ impl PipelineMetrics {
         }
         let _ = writeln!(
             out,
+            "# HELP ar_triage_stage_seconds_total Seconds spent per pipeline stage, summed over messages.\n\
+             # TYPE ar_triage_stage_seconds_total counter"
+        );
+        for (stage, secs) in self.stages.seconds() {
+            let _ = writeln!(
+                out,
+                "ar_triage_stage_seconds_total{{stage=\"{}\"}} {secs}",
+                stage.name()
+            );
+        }
+        let _ = writeln!(
+            out,
             "# HELP ar_triage_last_stored_timestamp_seconds Unix time of the last item stored (0: none).\n\
              # TYPE ar_triage_last_stored_timestamp_seconds gauge\n\
              ar_triage_last_stored_timestamp_seconds {}",
@@ -231,5 +317,30 @@ mod tests {
         assert!(out.contains("t_seconds_bucket{le=\"+Inf\"} 5\n"), "{out}");
         assert!(out.contains("t_seconds_sum 4.05\n"), "{out}");
         assert!(out.contains("t_seconds_count 5\n"), "{out}");
+    }
+
+    #[test]
+    fn stage_times_add_up_and_render_per_stage() {
+        let m = PipelineMetrics::default();
+        m.stages.add(Stage::Model, 0.25);
+        m.stages.add(Stage::Model, 0.5);
+        m.stages.add(Stage::Store, 0.125);
+        let secs = m.stages.seconds();
+        assert_eq!(secs.len(), Stage::ALL.len());
+        assert_eq!(secs[4], (Stage::Model, 0.75));
+        let mut out = String::new();
+        m.render(&mut out);
+        assert!(
+            out.contains("ar_triage_stage_seconds_total{stage=\"model\"} 0.75\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("ar_triage_stage_seconds_total{stage=\"store\"} 0.125\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("ar_triage_stage_seconds_total{stage=\"parse\"} 0\n"),
+            "{out}"
+        );
     }
 }

@@ -43,7 +43,7 @@ use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, TrackedProm
 use crate::ingest::link::{Link, Linker};
 use crate::ingest::reader::{ReadMessage, Reader};
 use crate::ingest::{RawMessage, Source, SourceError};
-use crate::metrics::{self, PipelineMetrics};
+use crate::metrics::{self, PipelineMetrics, Stage};
 use crate::rules::{self, Case, Decision, Route, RuleConfig};
 use crate::store::{
     AuditEntry, FailureKind, ItemDecision, NewItem, NewMessage, Store, StoreError, Stored,
@@ -453,7 +453,7 @@ impl Pipeline {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("item {item}")))?;
         let id = format!("item-{item}");
-        let ReadMessage { parsed, reply } = self.reader.read(&id, &bytes).await;
+        let ReadMessage { parsed, reply, .. } = self.reader.read(&id, &bytes).await;
         let started = std::time::Instant::now();
         let answer = handle.try_classify(vec![reply.clone()]).await;
         if let Err(WorkerError::Busy { .. }) = answer {
@@ -484,7 +484,7 @@ impl Pipeline {
             link,
             quarantined: false,
         };
-        let new = self.decide(&prepared, &Ok(prediction), &ledger).await?;
+        let (new, _) = self.decide(&prepared, &Ok(prediction), &ledger).await?;
         Ok(self.store.reclassify(item, by, &new).await?)
     }
 
@@ -599,11 +599,19 @@ impl Pipeline {
                 return Ok(false);
             }
         };
+        let stages = &self.metrics.stages;
+        for r in &read {
+            stages.add(Stage::Parse, r.timings.parse_s);
+            stages.add(Stage::Attachments, r.timings.attachments_s);
+            stages.add(Stage::Extraction, r.timings.extraction_s);
+        }
+        let linking = std::time::Instant::now();
         let prepared: Vec<Prepared> = chunk
             .into_iter()
             .zip(read)
             .map(|(raw, read)| prepared(raw, read, linker, false))
             .collect();
+        stages.add(Stage::Link, linking.elapsed().as_secs_f64());
         let predictions = self.classify(&prepared).await;
         // The ledger as it stands now (earlier messages may have changed
         // invoice statuses).
@@ -715,7 +723,8 @@ impl Pipeline {
         let mut tries = 1;
         loop {
             let attempt = async {
-                let item = self.decide(p, prediction, ledger).await?;
+                let started = std::time::Instant::now();
+                let (item, ruling) = self.decide(p, prediction, ledger).await?;
                 let stored = self
                     .store
                     .insert_message(&NewMessage {
@@ -728,6 +737,9 @@ impl Pipeline {
                         item: &item,
                     })
                     .await?;
+                let stages = &self.metrics.stages;
+                stages.add(Stage::Rules, ruling.as_secs_f64());
+                stages.add(Stage::Store, (started.elapsed() - ruling).as_secs_f64());
                 Ok::<_, StoreError>((stored, item))
             };
             match attempt.await {
@@ -749,13 +761,14 @@ impl Pipeline {
     }
 
     /// Runs the rule table on one prepared message and builds its item,
-    /// with the decision and its audit entries.
+    /// with the decision and its audit entries; also says how long the
+    /// rules themselves took (the rest is reading the store).
     async fn decide(
         &self,
         p: &Prepared,
         prediction: &Result<Prediction, String>,
         ledger: &Ledger,
-    ) -> Result<NewItem, StoreError> {
+    ) -> Result<(NewItem, std::time::Duration), StoreError> {
         let today = p
             .parsed
             .date
@@ -812,7 +825,9 @@ impl Pipeline {
             broken_promises,
             ..Case::new(&p.parsed, reply, today)
         };
+        let ruling = std::time::Instant::now();
         let decision = rules::decide(&case, &self.rules);
+        let ruling = ruling.elapsed();
         // A payment report moves the invoice's open promises on.
         let settled = match (payment_of(&decision, prediction), p.link.invoice.as_deref()) {
             (Some(amount), Some(number)) => {
@@ -821,14 +836,15 @@ impl Pipeline {
             }
             _ => Vec::new(),
         };
-        new_item(
+        let item = new_item(
             p,
             prediction,
             &decision,
             settled,
             &self.rules,
             &self.thresholds,
-        )
+        )?;
+        Ok((item, ruling))
     }
 
     async fn ack<S: Source>(&self, source: &mut S, raw: &RawMessage, report: &mut IngestReport) {
@@ -883,9 +899,9 @@ impl Pipeline {
     ) -> Result<Vec<Prediction>, WorkerError> {
         let started = std::time::Instant::now();
         let r = handle.classify(replies).await;
-        self.metrics
-            .classify_seconds
-            .observe(started.elapsed().as_secs_f64());
+        let secs = started.elapsed().as_secs_f64();
+        self.metrics.classify_seconds.observe(secs);
+        self.metrics.stages.add(Stage::Model, secs);
         r
     }
 
@@ -931,7 +947,9 @@ impl Pipeline {
 /// A read message linked, with a problem noted when the model will
 /// read only part of it.
 fn prepared(raw: RawMessage, read: ReadMessage, linker: &Linker, quarantined: bool) -> Prepared {
-    let ReadMessage { mut parsed, reply } = read;
+    let ReadMessage {
+        mut parsed, reply, ..
+    } = read;
     if reply.cut_for_model() {
         parsed.problems.push(format!(
             "reply too long: the model read the first {MAX_MODEL_CHARS} characters of {}",

@@ -37,6 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("train", &["domain", "text", "classify", "jsonl"]),
+    ("bench", &["domain", "text", "classify"]),
     (
         "cli",
         &[
@@ -56,6 +57,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "ledger_csv",
             "kpis",
             "http",
+            "bench",
+            "metrics",
         ],
     ),
 ];

@@ -5,7 +5,6 @@
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
@@ -29,6 +28,8 @@ use crate::send::{DeliverOptions, SendConfig, SendOutcome, Transport, deliver_ap
 use crate::store::{AuditAnchor, DraftAction, ItemFilter, Store, redact_url};
 use crate::train::{TrainConfig, train};
 
+/// `bench`: model and pipeline figures.
+mod bench;
 /// Table renderers of `--format table`.
 mod tables;
 
@@ -345,6 +346,64 @@ pub struct BenchArgs {
     /// Use only the first N replies.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Throughput runs over all replies; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    /// Replies classified one at a time for the latency percentiles (0: none).
+    #[arg(long, default_value_t = 100)]
+    pub latency_replies: usize,
+    /// Also time fixed-shape batches of these token counts (e.g. 32,128,256).
+    #[arg(long, value_delimiter = ',')]
+    pub fixed_tokens: Vec<usize>,
+    /// Sequences per fixed-shape batch.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// With `--explain`: sentences occluded per predicted label (0: all).
+    #[arg(long, default_value_t = 2)]
+    pub occlude_per_label: usize,
+    /// With `--explain`: a label's later sentences are occluded only with
+    /// at least this fraction of its first one's logit share.
+    #[arg(long, default_value_t = 0.5)]
+    pub close_share: f32,
+    /// With `--explain`: also explain every reply with every sentence
+    /// occluded and report how often the strongest sentence agrees.
+    #[arg(long)]
+    pub agreement: bool,
+    /// Write every figure as JSON here as well.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the texts the model reads (client text after extraction), one
+    /// JSON string per line, so another implementation can time the same.
+    #[arg(long)]
+    pub texts_out: Option<PathBuf>,
+    /// Write the base encoder's embeddings of the texts here (JSON) and
+    /// time nothing: the parity half of `scripts/bench-vs-torch`.
+    #[arg(long)]
+    pub embeddings_out: Option<PathBuf>,
+    /// Instead of the model alone, time the whole pipeline (raw message to
+    /// stored decision, explanations on) over the demo inbox and
+    /// `tests/corpus/`, with the time split by stage.
+    #[arg(long)]
+    pub pipeline: bool,
+    /// With `--pipeline`: times the messages go through, each time into a
+    /// fresh database.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// With `--pipeline`: folders whose messages (`*.eml`, or files in a
+    /// `new/` folder) are ingested.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "examples/demo/inbox/new,tests/corpus"
+    )]
+    pub messages: Vec<PathBuf>,
+    /// With `--pipeline`: the ledger folder (clients.csv, engagements.csv,
+    /// invoices.csv, invoice_lines.csv) imported into each database.
+    #[arg(long, default_value = "examples/demo/ledger")]
+    pub ledger: PathBuf,
+    /// How messages are read (with `--pipeline`).
+    #[command(flatten)]
+    pub reader: ReaderArgs,
     /// Model location.
     #[command(flatten)]
     pub model: ModelArgs,
@@ -368,7 +427,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Classify(a) => classify(a),
         Command::Eval(a) => eval(a),
         Command::Train(a) => train_cmd(a),
-        Command::Bench(a) => bench(a),
+        Command::Bench(a) => bench::bench(a),
         Command::Ledger(LedgerCommand::Import(a)) => ledger_import(a),
         Command::Ingest(a) => ingest(a),
         Command::Items(a) => items(a),
@@ -540,7 +599,7 @@ fn train_cmd(a: TrainArgs) -> Result<i32> {
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`), if known.
-fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
@@ -549,54 +608,6 @@ fn peak_rss_kib() -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
-}
-
-fn bench(a: BenchArgs) -> Result<i32> {
-    let t_load = Instant::now();
-    let clf = a.model.load()?;
-    let load_s = t_load.elapsed().as_secs_f64();
-    let mut replies: Vec<Reply> = Vec::new();
-    let text = std::fs::read_to_string(&a.data)
-        .with_context(|| format!("reading {}", a.data.display()))?;
-    for (n, line) in text.lines().enumerate() {
-        if let InputLine::Reply(r) = parse_input_line(line, n + 1) {
-            replies.push(r);
-        }
-    }
-    if let Some(limit) = a.limit {
-        replies.truncate(limit);
-    }
-    if replies.is_empty() {
-        bail!("no replies in {}", a.data.display());
-    }
-    let opts = PredictOptions {
-        explain: a.explain,
-        ..Default::default()
-    };
-    // Warm-up on a few replies so lazy initialisation is not timed.
-    predict(&clf, &replies[..replies.len().min(4)], &opts)?;
-    let t = Instant::now();
-    for chunk in replies.chunks(CHUNK) {
-        predict(&clf, chunk, &opts)?;
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "bench: classify{} on {}",
-        if a.explain { " (with evidence)" } else { "" },
-        a.data.display()
-    );
-    println!("  replies         {}", replies.len());
-    println!("  model load      {load_s:.2} s");
-    println!("  wall            {secs:.2} s");
-    println!(
-        "  throughput      {:.1} replies/s",
-        replies.len() as f64 / secs
-    );
-    match peak_rss_kib() {
-        Some(kib) => println!("  peak RSS        {:.1} MiB", kib as f64 / 1024.0),
-        None => println!("  peak RSS        unknown (no /proc/self/status)"),
-    }
-    Ok(0)
 }
 
 /// Where the database is. `Debug` hides a password in the URL.

@@ -48,6 +48,7 @@ pub fn message_view(read: ReadMessage, evidence: &BTreeMap<Label, Vec<Evidence>>
     let ReadMessage {
         parsed,
         reply: prepared,
+        ..
     } = read;
     let body: Vec<char> = prepared.reply.body.chars().collect();
     let n = body.len();

@@ -72,21 +72,31 @@ fn container_parts(bytes: &[u8]) -> usize {
 /// Parse raw message bytes. Never panics; gets as much as it can out of a
 /// broken message and records what went wrong in `problems`.
 pub fn parse_message(bytes: &[u8]) -> crate::domain::ParsedMessage {
+    parse_message_timed(bytes).0
+}
+
+/// [`parse_message`], and how much of its time went into reading
+/// attachments (PDF, DOCX, text): the pipeline reports the two apart.
+pub fn parse_message_timed(bytes: &[u8]) -> (ParsedMessage, std::time::Duration) {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return ParsedMessage {
+        let parsed = ParsedMessage {
             problems: vec!["empty message".to_string()],
             ..ParsedMessage::default()
         };
+        return (parsed, std::time::Duration::ZERO);
     }
     match catch_unwind(AssertUnwindSafe(|| parse_unguarded(bytes))) {
         Ok(parsed) => parsed,
-        Err(_) => ParsedMessage {
-            problems: vec![
-                "unparseable message: the MIME parser failed on it (the raw message is kept)"
-                    .to_string(),
-            ],
-            ..ParsedMessage::default()
-        },
+        Err(_) => (
+            ParsedMessage {
+                problems: vec![
+                    "unparseable message: the MIME parser failed on it (the raw message is kept)"
+                        .to_string(),
+                ],
+                ..ParsedMessage::default()
+            },
+            std::time::Duration::ZERO,
+        ),
     }
 }
 
@@ -113,7 +123,8 @@ fn read_headers_only(bytes: &[u8], out: &mut ParsedMessage) {
     }
 }
 
-fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
+fn parse_unguarded(bytes: &[u8]) -> (ParsedMessage, std::time::Duration) {
+    let none = std::time::Duration::ZERO;
     let mut out = ParsedMessage::default();
     let header_problem = check_header_block(bytes);
     let parser = MessageParser::new();
@@ -131,7 +142,7 @@ fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
                  only its headers were read (the raw message is kept)"
             )
         });
-        return out;
+        return (out, none);
     }
 
     if !starts_with_header(bytes) && looks_binary(&bytes[..bytes.len().min(512)]) {
@@ -139,7 +150,7 @@ fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
             "unparseable headers: binary data, not an email ({} bytes)",
             bytes.len()
         ));
-        return out;
+        return (out, none);
     }
 
     let Some(msg) = parser.parse(bytes) else {
@@ -150,7 +161,7 @@ fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
         if !looks_binary(bytes) {
             out.body = tidy_lines(&String::from_utf8_lossy(bytes));
         }
-        return out;
+        return (out, none);
     };
     read_headers(&msg, &mut out);
     if let Some(p) = header_problem {
@@ -168,7 +179,7 @@ fn parse_unguarded(bytes: &[u8]) -> ParsedMessage {
         out.problems.push("missing body".to_string());
     }
     out.auto_reply = auto_reply_of(&msg, &out.subject, &out.body);
-    out
+    (out, body.attachment_time)
 }
 
 // ---------------------------------------------------------------------------
@@ -378,6 +389,8 @@ struct Body {
     from_html: bool,
     attachments: Vec<Attachment>,
     problems: Vec<String>,
+    /// Time spent in [`read_attachment`].
+    attachment_time: std::time::Duration,
 }
 
 impl Body {
@@ -549,7 +562,9 @@ fn push_attachment(
     body: &mut Body,
 ) {
     let name = attachment_name(part, index);
+    let started = std::time::Instant::now();
     let att = read_attachment(&name, &content_type(part), bytes);
+    body.attachment_time += started.elapsed();
     if let Some(reason) = &att.facts.unreadable {
         let reason = reason.strip_prefix("unreadable: ").unwrap_or(reason);
         body.problem(depth, format!("unreadable attachment {name:?}: {reason}"));

@@ -31,24 +31,57 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 use crate::domain::{ParsedMessage, PreparedReply, Reply};
-use crate::ingest::parse::{parse_headers_only, parse_message};
+use crate::ingest::parse::{parse_headers_only, parse_message_timed};
 
 /// A message read: parsed, and its reply prepared for the classifier, the
-/// rules and the drafts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// rules and the drafts. Two reads are equal when what they read is; how
+/// long each took is not compared.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReadMessage {
     /// Headers, body, attachments (text and facts) and problems.
     pub parsed: ParsedMessage,
     /// The client's own text, its sentences, language and facts.
     pub reply: PreparedReply,
+    /// Where the reading spent its time.
+    #[serde(default)]
+    pub timings: ReadTimings,
+}
+
+impl PartialEq for ReadMessage {
+    fn eq(&self, other: &Self) -> bool {
+        self.parsed == other.parsed && self.reply == other.reply
+    }
+}
+
+/// Seconds reading one message took, by stage, measured where it was read
+/// (in the reader child or thread), for the pipeline's stage split.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadTimings {
+    /// MIME parsing, headers and body text, attachments excluded.
+    pub parse_s: f64,
+    /// Reading attachments (PDF, DOCX, text) and their facts.
+    pub attachments_s: f64,
+    /// The client's own text, sentences, language and facts.
+    pub extraction_s: f64,
 }
 
 /// Reads `bytes` (the message `id`) in this thread: parse, then prepare the
 /// reply. What a reader child runs for each message.
 pub fn read_message(id: &str, bytes: &[u8]) -> ReadMessage {
-    let parsed = parse_message(bytes);
+    let started = std::time::Instant::now();
+    let (parsed, attachments) = parse_message_timed(bytes);
+    let parsing = started.elapsed();
     let reply = crate::text::prepare(Reply::of_message(id, &parsed));
-    ReadMessage { parsed, reply }
+    let timings = ReadTimings {
+        parse_s: parsing.saturating_sub(attachments).as_secs_f64(),
+        attachments_s: attachments.as_secs_f64(),
+        extraction_s: (started.elapsed() - parsing).as_secs_f64(),
+    };
+    ReadMessage {
+        parsed,
+        reply,
+        timings,
+    }
 }
 
 /// Why a reader child gave no answer for a message.
@@ -150,7 +183,11 @@ impl ReadMessage {
     pub fn from_headers(id: &str, bytes: &[u8], problem: String) -> ReadMessage {
         let parsed = parse_headers_only(bytes, problem);
         let reply = crate::text::prepare(Reply::of_message(id, &parsed));
-        ReadMessage { parsed, reply }
+        ReadMessage {
+            parsed,
+            reply,
+            timings: ReadTimings::default(),
+        }
     }
 }
 
