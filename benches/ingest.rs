@@ -3,33 +3,20 @@
 //! the golden corpus and the demo inbox. Run with `cargo bench --bench ingest`;
 //! prints figures, asserts nothing about speed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
+use ar_triage::bench::message_files;
 use ar_triage::domain::Reply;
 use ar_triage::ingest::parse::parse_message;
-
-fn eml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            eml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "eml")
-            || p.parent().is_some_and(|d| d.ends_with("new"))
-        {
-            out.push(p);
-        }
-    }
-}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    eml_files(&root.join("tests/corpus"), &mut files);
-    eml_files(&root.join("examples/demo/inbox/new"), &mut files);
+    for dir in ["tests/corpus", "examples/demo/inbox/new"] {
+        // A folder that is missing is skipped, as before.
+        let _ = message_files(&root.join(dir), &mut files);
+    }
     files.sort();
     let messages: Vec<Vec<u8>> = files.iter().filter_map(|p| std::fs::read(p).ok()).collect();
     let bytes: usize = messages.iter().map(Vec::len).sum();

@@ -7,7 +7,7 @@
 /// Classifier throughput, latency, fixed shapes and base embeddings.
 pub mod model;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::classify::ClassifyError;
 use crate::classify::tokenize::TokenizeError;
@@ -32,6 +32,23 @@ pub enum BenchError {
     /// A requested shape cannot be built.
     #[error("shape: {0}")]
     Shape(String),
+}
+
+/// Appends the message files under `dir` to `out`: `*.eml`, and every file
+/// in a `new/` folder, recursively (the layout of `tests/corpus/` and of a
+/// Maildir). What `bench --pipeline` and `cargo bench --bench ingest` read.
+pub fn message_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_dir() {
+            message_files(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "eml")
+            || p.parent().is_some_and(|d| d.ends_with("new"))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
 }
 
 /// The `q`-quantile (0..=1) of `values` by nearest rank; 0 for none.

@@ -3,12 +3,12 @@
 //! [`crate::bench::model`]), or the whole pipeline from raw message to
 //! stored decision with its time split by stage.
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
 use super::{BenchArgs, peak_rss_kib, runtime};
+use crate::bench::message_files;
 use crate::classify::bert::Kernels;
 use crate::classify::{PredictOptions, locate_models};
 use crate::domain::{PreparedReply, Reply};
@@ -154,23 +154,6 @@ pub(super) fn bench(a: BenchArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// The message files under `dir`: `*.eml`, and every file in a `new/`
-/// folder, recursively, sorted.
-fn message_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
-    for e in entries {
-        let p = e?.path();
-        if p.is_dir() {
-            message_files(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "eml")
-            || p.parent().is_some_and(|d| d.ends_with("new"))
-        {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 /// `bench --pipeline`: every message of `a.messages` through the real
 /// pipeline (reader children, the model thread with explanations, the
 /// rules, SQLite), `a.rounds` times, each into a fresh database with the
@@ -178,7 +161,7 @@ fn message_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 fn pipeline_bench(a: &BenchArgs) -> Result<i32> {
     let mut files = Vec::new();
     for dir in &a.messages {
-        message_files(dir, &mut files)?;
+        message_files(dir, &mut files).with_context(|| format!("reading {}", dir.display()))?;
     }
     files.sort();
     if files.is_empty() {
