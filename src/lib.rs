@@ -28,43 +28,67 @@
 //! service) call. [`domain`] is the vocabulary every module shares and
 //! depends on nothing of ours. `tests/architecture.rs` checks these arrows.
 //!
+//! Without the default `service` feature the crate is only [`domain`],
+//! [`text`] and the parsing half of [`ingest`] (MIME, attachments,
+//! auto-replies): what the fuzz targets in `fuzz/` build, without the
+//! model, the store or the web service.
+//!
 //! One line per module:
 
+// Helpers that only the service modules call are dead without them.
+#![cfg_attr(not(feature = "service"), allow(dead_code))]
+
 /// Benchmarks that print figures: model throughput, latency and fixed shapes, base embeddings for parity.
+#[cfg(feature = "service")]
 pub mod bench;
 /// The reply classifier: the candle encoder, scoring, calibration, explanations, the model thread and finding the model folder.
+#[cfg(feature = "service")]
 pub mod classify;
 /// The command line: arguments, dispatch and tables; no business logic.
+#[cfg(feature = "service")]
 pub mod cli;
 /// The shared vocabulary (replies, facts, ledger, money, promises, decisions): data and pure functions, no I/O.
 pub mod domain;
 /// Metrics of the label spec, the keyword baseline and the HTML/JSON report.
+#[cfg(feature = "service")]
 pub mod eval;
 /// The web service: pages, the JSON API, sign-in and roles, health and metrics (axum).
+#[cfg(feature = "service")]
 pub mod http;
 /// Inbox sources (Maildir, IMAP), MIME parsing, auto-replies, attachments and linking.
 pub mod ingest;
 /// JSON Lines reading and writing for spec-format reply files.
+#[cfg(feature = "service")]
 pub mod jsonl;
 /// Collections KPIs (dispute rate, resolution time, promises kept, automation, DSO effect): pure figures from stored inputs.
+#[cfg(feature = "service")]
 pub mod kpis;
 /// Reading the ledger's CSV files (clients, engagements, invoices, lines).
+#[cfg(feature = "service")]
 pub mod ledger_csv;
 /// Counters and histograms of a running pipeline (model latency, ingest lag, errors), rendered for `/metrics`.
+#[cfg(feature = "service")]
 pub mod metrics;
 /// Source → parse → prepare → link → classify → decide → store, exactly once per message.
+#[cfg(feature = "service")]
 pub mod pipeline;
 /// A reminder run: each ledger invoice with its due or held verdict for a day.
+#[cfg(feature = "service")]
 pub mod reminders;
 /// Routing, reply drafts, escalation packets and promises to pay: pure rules that return decisions as data.
+#[cfg(feature = "service")]
 pub mod rules;
 /// Sending approved drafts: RFC 5322 messages to an outbox Maildir or SMTP.
+#[cfg(feature = "service")]
 pub mod send;
 /// A stop flag set by SIGINT or SIGTERM, so long runs end after the work in hand.
+#[cfg(feature = "service")]
 pub mod shutdown;
 /// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
+#[cfg(feature = "service")]
 pub mod store;
 /// Reading the client's words once: client text, sentences, language, facts.
 pub mod text;
 /// Training the classifier head and top encoder layers from `training-data/`.
+#[cfg(feature = "service")]
 pub mod train;

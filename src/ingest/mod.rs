@@ -61,13 +61,17 @@ pub mod attachments;
 /// Automatic replies (out of office, acknowledgements) by headers, subject and text.
 pub mod auto_reply;
 /// IMAP source (TLS or plain; IDLE where offered; UIDVALIDITY checkpoints).
+#[cfg(feature = "service")]
 pub mod imap;
 /// Linking a parsed reply to its client and invoice.
+#[cfg(feature = "service")]
 pub mod link;
 /// Maildir source (`new/` → `cur/` after commit).
+#[cfg(feature = "service")]
 pub mod maildir;
 /// MIME parsing with mail-parser: body, HTML to text, forwards, auto-replies.
 pub mod parse;
 /// Reading a message in a child process under memory, CPU and time limits,
 /// so a crash costs that message only.
+#[cfg(feature = "service")]
 pub mod reader;
