@@ -312,8 +312,10 @@ impl FactCase {
 
     /// The case as a parsed message.
     pub fn message(&self) -> ParsedMessage {
+        let (from, from_name) = sender(&self.from);
         ParsedMessage {
-            from: Some(self.from.clone()),
+            from,
+            from_name,
             subject: self.subject.clone(),
             date: Some(self.date.clone()),
             body: self.body.clone(),
@@ -327,6 +329,26 @@ impl FactCase {
     pub fn prepare(&self) -> PreparedReply {
         let reply = Reply::of_message(&self.id, &self.message());
         crate::text::prepare_with(reply, self.ledger.client.language.as_deref())
+    }
+}
+
+/// A case's `from` ("Ortiz, Carmen <c.ortiz@halcyonrail.example>", as a
+/// mail client shows it) read the way ingest reads a From header: the
+/// address lower-cased and the display name apart, so sender trust, contact
+/// matching and salutations see what they see on real mail. The name is
+/// quoted first, as a sending client quotes a `Last, First` name.
+fn sender(from: &str) -> (Option<String>, Option<String>) {
+    let header = match from.rsplit_once('<') {
+        Some((name, address)) if !name.trim().is_empty() => {
+            let name = name.trim().trim_matches('"').replace(['"', '\\'], "");
+            format!("From: \"{name}\" <{address}\r\n\r\n")
+        }
+        _ => format!("From: {from}\r\n\r\n"),
+    };
+    let parsed = crate::ingest::parse::parse_headers_only(header.as_bytes(), String::new());
+    match parsed.from {
+        Some(address) => (Some(address), parsed.from_name),
+        None => (Some(from.trim().to_lowercase()), None),
     }
 }
 
@@ -629,6 +651,28 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_case_sender_is_read_as_a_from_header() {
+        assert_eq!(
+            sender("Ortiz, Carmen <C.Ortiz@HalcyonRail.example>"),
+            (
+                Some("c.ortiz@halcyonrail.example".to_string()),
+                Some("Ortiz, Carmen".to_string())
+            )
+        );
+        assert_eq!(
+            sender("Jürgen Hoffmann <j.hoffmann@brenner-antriebe.example>"),
+            (
+                Some("j.hoffmann@brenner-antriebe.example".to_string()),
+                Some("Jürgen Hoffmann".to_string())
+            )
+        );
+        assert_eq!(
+            sender("ap@acme.example"),
+            (Some("ap@acme.example".to_string()), None)
+        );
+    }
 
     #[test]
     fn role_scores_count_sets() {
