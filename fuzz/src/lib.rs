@@ -1,5 +1,10 @@
 //! What each fuzz target runs, callable without AFL too (a finding is
 //! replayed by running the target binary with the input on stdin).
+//!
+//! Every target uses `afl::fuzz_nohook!`: panics the readers catch on
+//! purpose (pdf-extract panics on broken PDFs; `read_attachment` turns that
+//! into `unreadable`) are not findings, while a panic that escapes is, since
+//! afl aborts on it either way.
 
 use ar_triage::domain::Reply;
 use ar_triage::ingest::attachments::read_attachment;

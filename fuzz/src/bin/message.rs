@@ -2,10 +2,7 @@
 //! parsing (nesting and part limits, charsets, HTML to text, forwarded
 //! parts, attachments inside), auto-reply detection, then the one pass over
 //! the reply: client text, sentences, language, facts and roles.
-//!
-//! `fuzz_nohook`: panics the readers catch on purpose (pdf-extract panics on
-//! broken PDFs; `read_attachment` turns that into `unreadable`) are not
-//! findings; a panic that escapes is.
+//! (`fuzz_nohook`: see the crate docs.)
 
 fn main() {
     afl::fuzz_nohook!(|bytes: &[u8]| {
