@@ -84,6 +84,9 @@ pub mod send;
 /// A stop flag set by SIGINT or SIGTERM, so long runs end after the work in hand.
 #[cfg(feature = "service")]
 pub mod shutdown;
+/// Many workers on one database: one poller per mailbox by lease, a queue workers claim with expiring leases.
+#[cfg(feature = "service")]
+pub mod spool;
 /// The only module with SQL: migrations and queries for SQLite and PostgreSQL.
 #[cfg(feature = "service")]
 pub mod store;

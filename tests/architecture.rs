@@ -28,6 +28,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "domain", "text", "ingest", "classify", "rules", "store", "metrics",
         ],
     ),
+    ("spool", &["ingest", "pipeline", "store"]),
     ("eval", &["domain", "text", "ingest", "rules"]),
     ("kpis", &["domain"]),
     (
@@ -48,6 +49,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "rules",
             "store",
             "pipeline",
+            "spool",
             "send",
             "reminders",
             "shutdown",

@@ -58,6 +58,10 @@ store_cases!(
     checkpoint_is_written_with_the_message,
     items_list_with_filters_and_attachments,
     concurrent_writers_store_a_message_once,
+    concurrent_writers_keep_both_messages_reusing_a_message_id,
+    queue_claims_are_exclusive_expire_and_finish,
+    concurrent_claims_take_each_queued_message_once,
+    one_poller_holds_a_mailbox_until_its_lease_runs_out,
 );
 
 fn raw(source_ref: &str, bytes: &[u8], checkpoint: Option<(&str, &str)>) -> RawMessage {
@@ -587,4 +591,240 @@ async fn concurrent_writers_store_a_message_once(store: &Store) {
     );
     assert_eq!(store.count_messages().await.unwrap(), 5);
     assert_eq!(store.count_items().await.unwrap(), 5);
+}
+
+/// Two messages with one Message-ID and different bytes, each written by
+/// several writers at once: the writer that loses the race on the
+/// Message-ID key stores its message under its content hash, so both are
+/// kept (on PostgreSQL the loser's INSERT used to find the key taken and
+/// call its own, different message a duplicate).
+async fn concurrent_writers_keep_both_messages_reusing_a_message_id(store: &Store) {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let (store, barrier) = (store.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            for m in 0..10 {
+                // All eight writers at the same Message-ID at once.
+                barrier.wait().await;
+                let bytes = format!("Message-ID: <r{m}@x>\n\nbody {m}, variant {}", w % 2);
+                let r = raw(&format!("w{w}-{m}"), bytes.as_bytes(), None);
+                put(
+                    &store,
+                    &r,
+                    Some(&format!("r{m}@x")),
+                    &item("new", "triage", None),
+                )
+                .await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        store.count_messages().await.unwrap(),
+        20,
+        "both variants of each Message-ID"
+    );
+    assert_eq!(store.count_items().await.unwrap(), 20);
+    for m in 0..10 {
+        for v in 0..2 {
+            let bytes = format!("Message-ID: <r{m}@x>\n\nbody {m}, variant {v}");
+            assert!(
+                store
+                    .find_by_hash(bytes.as_bytes())
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "r{m} variant {v} lost"
+            );
+        }
+    }
+}
+
+async fn queue_claims_are_exclusive_expire_and_finish(store: &Store) {
+    use std::time::Duration;
+    let long = Duration::from_secs(60);
+    for i in 0..5 {
+        let cp = (i == 4).then_some(("imap:test", "7:5"));
+        let r = raw(&format!("q{i}"), format!("queued {i}").as_bytes(), cp);
+        assert!(store.enqueue(&r).await.unwrap(), "q{i} queued");
+    }
+    assert!(
+        !store
+            .enqueue(&raw("again", b"queued 2", None))
+            .await
+            .unwrap(),
+        "same bytes, one row"
+    );
+    assert_eq!(
+        store.checkpoint("imap:test").await.unwrap().as_deref(),
+        Some("7:5"),
+        "checkpoint saved with the message"
+    );
+
+    let a = store.claim_inbound("a", 3, long).await.unwrap();
+    let refs = |c: &[ar_triage::store::Claimed]| {
+        c.iter()
+            .map(|c| c.raw.source_ref.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(refs(&a), ["q0", "q1", "q2"], "oldest first");
+    assert_eq!(a[1].raw.bytes, b"queued 1");
+    assert!(
+        a.iter()
+            .all(|c| c.claims == 1 && c.raw.checkpoint.is_none())
+    );
+    let b = store.claim_inbound("b", 10, long).await.unwrap();
+    assert_eq!(
+        refs(&b),
+        ["q3", "q4"],
+        "held messages are not claimed again"
+    );
+    assert!(store.claim_inbound("c", 10, long).await.unwrap().is_empty());
+    let depth = store.queue_depth().await.unwrap();
+    assert_eq!((depth.waiting, depth.claimed), (0, 5));
+
+    assert_eq!(store.release_inbound("b").await.unwrap(), 2);
+    assert_eq!(
+        refs(&store.claim_inbound("c", 10, long).await.unwrap()),
+        ["q3", "q4"]
+    );
+    assert_eq!(store.renew_inbound("c", long).await.unwrap(), 2);
+
+    // A claim whose lease ran out is a dead worker's: taken over.
+    assert_eq!(store.renew_inbound("a", Duration::ZERO).await.unwrap(), 3);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let d = store.claim_inbound("d", 10, long).await.unwrap();
+    assert_eq!(refs(&d), ["q0", "q1", "q2"]);
+    assert!(d.iter().all(|c| c.claims == 2), "counted as a second claim");
+
+    for c in d.iter().chain(&b) {
+        store.finish_inbound(&c.raw.bytes).await.unwrap();
+    }
+    assert_eq!(store.queue_depth().await.unwrap(), Default::default());
+    assert!(
+        store.enqueue(&raw("q0", b"queued 0", None)).await.unwrap(),
+        "a finished row is gone"
+    );
+}
+
+async fn concurrent_claims_take_each_queued_message_once(store: &Store) {
+    use std::time::Duration;
+    for i in 0..120 {
+        store
+            .enqueue(&raw(
+                &format!("c{i}"),
+                format!("claim {i}").as_bytes(),
+                None,
+            ))
+            .await
+            .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let batch = store
+                    .claim_inbound(&format!("w{w}"), 7, Duration::from_secs(60))
+                    .await
+                    .unwrap();
+                if batch.is_empty() {
+                    return got;
+                }
+                got.extend(batch.into_iter().map(|c| c.raw.source_ref));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let distinct: std::collections::BTreeSet<_> = all.iter().cloned().collect();
+    assert_eq!(all.len(), 120, "no message claimed twice");
+    assert_eq!(distinct.len(), 120, "every message claimed");
+}
+
+async fn one_poller_holds_a_mailbox_until_its_lease_runs_out(store: &Store) {
+    use std::time::Duration;
+    let long = Duration::from_secs(60);
+    assert!(
+        store
+            .hold_mailbox("imap://ap@x/INBOX", "a", long)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .hold_mailbox("imap://ap@x/INBOX", "b", long)
+            .await
+            .unwrap(),
+        "b stands by"
+    );
+    assert!(
+        store
+            .hold_mailbox("maildir:/other", "b", long)
+            .await
+            .unwrap(),
+        "leases are per mailbox"
+    );
+    assert!(
+        store
+            .hold_mailbox("imap://ap@x/INBOX", "a", long)
+            .await
+            .unwrap(),
+        "the holder renews"
+    );
+    assert_eq!(
+        store
+            .mailbox_holder("imap://ap@x/INBOX")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("a")
+    );
+    store
+        .release_mailbox("imap://ap@x/INBOX", "b")
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .hold_mailbox("imap://ap@x/INBOX", "b", long)
+            .await
+            .unwrap(),
+        "only the holder releases"
+    );
+    store
+        .release_mailbox("imap://ap@x/INBOX", "a")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .hold_mailbox("imap://ap@x/INBOX", "b", Duration::ZERO)
+            .await
+            .unwrap(),
+        "released: b takes it"
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(
+        store.mailbox_holder("imap://ap@x/INBOX").await.unwrap(),
+        None,
+        "b's lease ran out"
+    );
+    assert!(
+        store
+            .hold_mailbox("imap://ap@x/INBOX", "c", long)
+            .await
+            .unwrap(),
+        "a standby takes over"
+    );
+    assert!(
+        !store
+            .hold_mailbox("imap://ap@x/INBOX", "b", long)
+            .await
+            .unwrap()
+    );
 }

@@ -15,6 +15,7 @@ use crate::classify::{
 };
 use crate::domain::Reply;
 use crate::eval::{EvalOptions, evaluate, facts, summary_table, write_report};
+use crate::ingest::Inbox;
 use crate::ingest::imap::{DEFAULT_PASSWORD_ENV, ImapSource, TlsMode};
 use crate::ingest::maildir::MaildirSource;
 use crate::jsonl::{InputLine, data_files, parse_input_line, read_labelled};
@@ -75,6 +76,8 @@ pub enum Command {
     Audit(AuditCommand),
     /// Collections KPIs: dispute rate, resolution time, promise-kept rate, automation, drafts, queues, DSO effect.
     Kpis(KpisArgs),
+    /// One of several workers on one database: polls the mailbox while it holds the mailbox's lease, and processes queued messages it claims.
+    Worker(WorkerArgs),
     /// Run the service: the web UI and API, and the inbox poller and pipeline when an inbox is given, in one process.
     Serve(ServeArgs),
     /// Manage the people who sign in to the web UI.
@@ -150,6 +153,23 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 12)]
     pub session_hours: i64,
     /// The inbox and pipeline (without --maildir or --imap, only the web runs).
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+/// Options of `worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// This worker's name in claims and leases (default: host name and process id); unique among live workers.
+    #[arg(long)]
+    pub worker_id: Option<String>,
+    /// Seconds a claim on a message, or the mailbox lease, lasts without renewal: how soon a dead worker's work is taken over.
+    #[arg(long, default_value_t = 30)]
+    pub lease: u64,
+    /// Milliseconds an idle worker waits before it looks at the queue again.
+    #[arg(long, default_value_t = 1000)]
+    pub queue_poll_ms: u64,
+    /// The mailbox to poll while this worker holds its lease (without --maildir or --imap, the worker only processes the queue), the database (PostgreSQL for workers on several machines), model and rules.
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -430,6 +450,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Bench(a) => bench::bench(a),
         Command::Ledger(LedgerCommand::Import(a)) => ledger_import(a),
         Command::Ingest(a) => ingest(a),
+        Command::Worker(a) => worker(a),
         Command::Items(a) => items(a),
         Command::Drafts(a) => drafts(a),
         Command::Send(a) => send(a),
@@ -787,21 +808,39 @@ fn ingest_classifier(a: &IngestArgs) -> Result<crate::pipeline::LoadedClassifier
     Ok(loaded)
 }
 
-/// Polls the inbox `a` names through `pipeline` until it is empty
-/// (`--once`) or `stop`.
-async fn poll_inbox(
-    a: &IngestArgs,
-    pipeline: &Pipeline,
-    stop: tokio::sync::watch::Receiver<bool>,
-) -> Result<crate::pipeline::IngestReport> {
-    let opts = IngestOptions {
-        once: a.once,
-        poll: std::time::Duration::from_secs(a.poll.max(1)),
-        ..IngestOptions::default()
-    };
+/// What an ingesting command (`ingest`, `serve`, `worker`) sets up: rule
+/// settings, how messages are read, and the model, loaded before the
+/// runtime starts.
+struct IngestSetup {
+    rules: RuleConfig,
+    reader: crate::ingest::reader::Reader,
+    loaded: crate::pipeline::LoadedClassifier,
+}
+
+impl IngestSetup {
+    fn new(a: &IngestArgs) -> Result<Self> {
+        Ok(Self {
+            rules: a.rules.config()?,
+            reader: a.reader.reader()?,
+            loaded: ingest_classifier(a)?,
+        })
+    }
+
+    /// Opens the database `a` names and the pipeline writing to it.
+    async fn open(self, a: &IngestArgs) -> Result<(Store, Pipeline)> {
+        let store = a.db.open().await?;
+        let pipeline = Pipeline::new(store.clone(), self.loaded.classifier)
+            .with_rules(self.rules)
+            .with_reader(self.reader)
+            .with_thresholds(self.loaded.thresholds);
+        Ok((store, pipeline))
+    }
+}
+
+/// Opens the inbox `a` names (`--maildir` or `--imap`), if any.
+async fn open_inbox(a: &IngestArgs) -> Result<Option<Inbox>> {
     if let Some(dir) = &a.maildir {
-        let mut source = MaildirSource::open(dir)?;
-        Ok(pipeline.run(&mut source, &opts, stop).await?)
+        Ok(Some(Inbox::Maildir(MaildirSource::open(dir)?)))
     } else if let Some(url) = &a.imap {
         let password = std::env::var(&a.password_env).with_context(|| {
             format!(
@@ -815,11 +854,33 @@ async fn poll_inbox(
             (None, false, true) => TlsMode::InsecurePlain,
             (None, false, false) => TlsMode::Auto,
         };
-        let mut source = ImapSource::connect(url, &password, tls).await?;
-        Ok(pipeline.run(&mut source, &opts, stop).await?)
+        let source = ImapSource::connect(url, &password, tls).await?;
+        Ok(Some(Inbox::Imap(Box::new(source))))
     } else {
-        bail!("give --maildir DIR or --imap URL");
+        Ok(None)
     }
+}
+
+/// The ingest options `a` asks for.
+fn ingest_options(a: &IngestArgs) -> IngestOptions {
+    IngestOptions {
+        once: a.once,
+        poll: std::time::Duration::from_secs(a.poll.max(1)),
+        ..IngestOptions::default()
+    }
+}
+
+/// Polls the inbox `a` names through `pipeline` until it is empty
+/// (`--once`) or `stop`.
+async fn poll_inbox(
+    a: &IngestArgs,
+    pipeline: &Pipeline,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<crate::pipeline::IngestReport> {
+    let Some(mut source) = open_inbox(a).await? else {
+        bail!("give --maildir DIR or --imap URL");
+    };
+    Ok(pipeline.run(&mut source, &ingest_options(a), stop).await?)
 }
 
 fn read_worker(a: ReadWorkerArgs) -> Result<i32> {
@@ -837,15 +898,9 @@ fn ingest(a: IngestArgs) -> Result<i32> {
     if a.maildir.is_none() && a.imap.is_none() {
         bail!("give --maildir DIR or --imap URL");
     }
-    let rules = a.rules.config()?;
-    let reader = a.reader.reader()?;
-    let loaded = ingest_classifier(&a)?;
+    let setup = IngestSetup::new(&a)?;
     runtime()?.block_on(async {
-        let store = a.db.open().await?;
-        let pipeline = Pipeline::new(store.clone(), loaded.classifier)
-            .with_rules(rules)
-            .with_reader(reader)
-            .with_thresholds(loaded.thresholds);
+        let (store, pipeline) = setup.open(&a).await?;
         let stop = crate::shutdown::stop_on_signal();
         let report = poll_inbox(&a, &pipeline, stop).await?;
         println!(
@@ -871,16 +926,68 @@ fn ingest(a: IngestArgs) -> Result<i32> {
     })
 }
 
-fn serve(a: ServeArgs) -> Result<i32> {
-    let rules = a.ingest.rules.config()?;
-    let reader = a.ingest.reader.reader()?;
-    let loaded = ingest_classifier(&a.ingest)?;
+fn worker(a: WorkerArgs) -> Result<i32> {
+    use crate::spool::{WorkerOptions, spool, work};
+    let setup = IngestSetup::new(&a.ingest)?;
+    let opts = WorkerOptions {
+        id: a
+            .worker_id
+            .clone()
+            .unwrap_or_else(WorkerOptions::default_id),
+        lease: std::time::Duration::from_secs(a.lease.max(1)),
+        queue_poll: std::time::Duration::from_millis(a.queue_poll_ms.max(10)),
+        once: a.ingest.once,
+        ingest: ingest_options(&a.ingest),
+    };
     runtime()?.block_on(async {
-        let store = a.ingest.db.open().await?;
-        let pipeline = Pipeline::new(store.clone(), loaded.classifier)
-            .with_rules(rules)
-            .with_reader(reader)
-            .with_thresholds(loaded.thresholds);
+        let (store, pipeline) = setup.open(&a.ingest).await?;
+        let stop = crate::shutdown::stop_on_signal();
+        let inbox = open_inbox(&a.ingest).await?;
+        tracing::info!(worker = %opts.id, db = %store.url(), "worker started");
+        let (polled, worked) = match inbox {
+            // With --once the mailbox is drained first, then the queue.
+            Some(mut inbox) if opts.once => {
+                let polled = spool(&store, &mut inbox, &opts, stop.clone()).await;
+                (Some(polled), work(&pipeline, &opts, stop).await)
+            }
+            Some(mut inbox) => {
+                let (polled, worked) = tokio::join!(
+                    spool(&store, &mut inbox, &opts, stop.clone()),
+                    work(&pipeline, &opts, stop)
+                );
+                (Some(polled), worked)
+            }
+            None => (None, work(&pipeline, &opts, stop).await),
+        };
+        let polled = polled.transpose()?;
+        let worked = worked?;
+        println!(
+            "worker {}: {}processed {} messages: {} new items ({} drafts, {} collections, {} partner), {} already stored",
+            opts.id,
+            match polled {
+                Some(p) if p.took_over > 0 => format!(
+                    "polled the mailbox and queued {} of {} messages fetched; ",
+                    p.queued, p.fetched
+                ),
+                Some(_) => "stood by while another worker polled the mailbox; ".to_string(),
+                None => String::new(),
+            },
+            worked.fetched,
+            worked.stored,
+            worked.drafts,
+            worked.collections,
+            worked.partner,
+            worked.duplicates,
+        );
+        store.close().await;
+        Ok(0)
+    })
+}
+
+fn serve(a: ServeArgs) -> Result<i32> {
+    let setup = IngestSetup::new(&a.ingest)?;
+    runtime()?.block_on(async {
+        let (store, pipeline) = setup.open(&a.ingest).await?;
         let stop = crate::shutdown::stop_on_signal();
         let cfg = crate::http::WebConfig {
             secure_cookies: a.secure_cookies,

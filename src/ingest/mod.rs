@@ -75,3 +75,51 @@ pub mod parse;
 /// so a crash costs that message only.
 #[cfg(feature = "service")]
 pub mod reader;
+
+/// The inbox a command was given: a Maildir or an IMAP mailbox, as one
+/// [`Source`] so that `ingest`, `serve` and `worker` treat both alike.
+#[cfg(feature = "service")]
+pub enum Inbox {
+    /// A Maildir (or a folder of `.eml` files).
+    Maildir(maildir::MaildirSource),
+    /// An IMAP mailbox.
+    Imap(Box<imap::ImapSource>),
+}
+
+#[cfg(feature = "service")]
+impl Source for Inbox {
+    fn name(&self) -> String {
+        match self {
+            Inbox::Maildir(s) => s.name(),
+            Inbox::Imap(s) => s.name(),
+        }
+    }
+
+    fn checkpoint_key(&self) -> Option<String> {
+        match self {
+            Inbox::Maildir(s) => s.checkpoint_key(),
+            Inbox::Imap(s) => s.checkpoint_key(),
+        }
+    }
+
+    async fn fetch(&mut self, checkpoint: Option<&str>) -> Result<Vec<RawMessage>, SourceError> {
+        match self {
+            Inbox::Maildir(s) => s.fetch(checkpoint).await,
+            Inbox::Imap(s) => s.fetch(checkpoint).await,
+        }
+    }
+
+    async fn ack(&mut self, msg: &RawMessage) -> Result<(), SourceError> {
+        match self {
+            Inbox::Maildir(s) => s.ack(msg).await,
+            Inbox::Imap(s) => s.ack(msg).await,
+        }
+    }
+
+    async fn wait(&mut self, poll: Duration) -> Result<(), SourceError> {
+        match self {
+            Inbox::Maildir(s) => s.wait(poll).await,
+            Inbox::Imap(s) => s.wait(poll).await,
+        }
+    }
+}

@@ -167,43 +167,55 @@ impl Store {
                         .transpose()?;
                 }
             }
-            let inserted: Option<i64> = match duplicate {
-                Some(_) => None,
-                None => sqlx::query(
-                    "INSERT INTO messages (dedup_key, message_id, sha256, source, source_ref, from_addr, \
-                     subject, sent_at, received_at, ingested_at, size, raw) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                     ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
-                )
-                .bind(&key)
-                .bind(mid.as_deref())
-                .bind(&sha)
-                .bind(clean(&m.raw.source))
-                .bind(clean(&m.raw.source_ref))
-                .bind(m.from.map(clean))
-                .bind(clean(m.subject))
-                .bind(m.sent_at.map(clean))
-                .bind(&received_at)
-                .bind(&ts)
-                .bind(m.raw.bytes.len() as i64)
-                .bind(&m.raw.bytes[..])
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("id"))
-                .transpose()?,
-            };
+            // Insert under `key`. When a concurrent writer committed the
+            // same key since the SELECT above, the INSERT does nothing: the
+            // bytes stored under it decide whether this is a duplicate, or
+            // another message reusing the Message-ID (then it is stored
+            // under its content hash, so neither is lost).
+            let mut inserted: Option<i64> = None;
+            if duplicate.is_none() {
+                for _ in 0..2 {
+                    inserted = sqlx::query(
+                        "INSERT INTO messages (dedup_key, message_id, sha256, source, source_ref, from_addr, \
+                         subject, sent_at, received_at, ingested_at, size, raw) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                    )
+                    .bind(&key)
+                    .bind(mid.as_deref())
+                    .bind(&sha)
+                    .bind(clean(&m.raw.source))
+                    .bind(clean(&m.raw.source_ref))
+                    .bind(m.from.map(clean))
+                    .bind(clean(m.subject))
+                    .bind(m.sent_at.map(clean))
+                    .bind(&received_at)
+                    .bind(&ts)
+                    .bind(m.raw.bytes.len() as i64)
+                    .bind(&m.raw.bytes[..])
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get("id"))
+                    .transpose()?;
+                    if inserted.is_some() {
+                        break;
+                    }
+                    let row = sqlx::query("SELECT id, sha256 FROM messages WHERE dedup_key = $1")
+                        .bind(&key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let stored_sha: String = row.try_get("sha256")?;
+                    if stored_sha == sha || key.starts_with("sha256:") {
+                        duplicate = Some(row.try_get("id")?);
+                        break;
+                    }
+                    key = format!("sha256:{sha}");
+                }
+            }
             let outcome = match inserted {
                 None => {
-                    // Already there, or committed by a concurrent writer
-                    // since our SELECT.
-                    let id = match duplicate {
-                        Some(id) => id,
-                        None => sqlx::query("SELECT id FROM messages WHERE dedup_key = $1")
-                            .bind(&key)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get("id")?,
-                    };
+                    let id = duplicate
+                        .ok_or_else(|| StoreError::NotFound(format!("the stored row of {key}")))?;
                     Stored::Duplicate { message: id }
                 }
                 Some(message) => {
@@ -418,7 +430,7 @@ fn kind_str(kind: crate::domain::AttachmentKind) -> Result<String, StoreError> {
 }
 
 /// Writes a checkpoint, replacing the previous value under its key.
-const UPSERT_CHECKPOINT: &str = "INSERT INTO checkpoints (key, value, updated_at) VALUES ($1, $2, $3) \
+pub(super) const UPSERT_CHECKPOINT: &str = "INSERT INTO checkpoints (key, value, updated_at) VALUES ($1, $2, $3) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
 
 /// True when a stored draft's rules allow sending it without a person.

@@ -32,6 +32,7 @@ mod attempts;
 /// The append-only, hash-chained audit log.
 pub mod audit;
 mod decisions;
+mod inbound;
 mod items;
 mod kpis;
 mod ledger;
@@ -42,6 +43,7 @@ mod work;
 
 pub use audit::{AuditAnchor, AuditEntry, AuditProblem, AuditReport, AuditRow};
 pub use decisions::{DraftAction, DraftOutcome, DraftToSend, SentRecord};
+pub use inbound::{Claimed, QueueDepth};
 pub use items::{ItemAttachment, ItemFilter, StoredItem};
 pub use ledger::ImportCounts;
 pub use messages::{ItemDecision, NewItem, NewMessage, Stored, content_hash};
