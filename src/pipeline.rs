@@ -38,8 +38,10 @@ use crate::classify::{
 };
 use crate::domain::Ledger;
 use crate::domain::reply::MAX_MODEL_CHARS;
+use crate::domain::{
+    AttachmentKind, Label, ParsedMessage, Prediction, PreparedReply, TrackedPromise,
+};
 pub use crate::domain::{ItemStatus, Queue};
-use crate::domain::{Label, ParsedMessage, Prediction, PreparedReply, TrackedPromise};
 use crate::ingest::link::{Link, Linker};
 use crate::ingest::reader::{ReadMessage, Reader};
 use crate::ingest::{RawMessage, Source, SourceError};
@@ -150,6 +152,35 @@ impl Classifier {
             }),
         }
     }
+}
+
+/// Holds the message's SOW and change-order attachments for a person when
+/// its sender is not trusted ([`rules::untrusted_sender`]): they are stored
+/// `held`, not used as the client's documents until someone accepts them,
+/// and the item's reason says so.
+fn hold_documents(item: &mut NewItem, parsed: &ParsedMessage, case: &Case<'_>) {
+    let names: Vec<&str> = parsed
+        .attachments
+        .iter()
+        .filter(|a| matches!(a.kind, AttachmentKind::Sow | AttachmentKind::ChangeOrder))
+        .map(|a| a.filename.as_str())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let Some(why) = rules::untrusted_sender(case) else {
+        return;
+    };
+    let note = format!(
+        "attached SOW/change order {} held: {why}, so it is not used as a client document \
+         until a person accepts it",
+        names.join(", ")
+    );
+    item.reason = Some(match item.reason.take() {
+        Some(r) => format!("{r}; {note}"),
+        None => note,
+    });
+    item.documents_held = Some(why);
 }
 
 /// The status of an item the rules decided on: `auto_reply` for automatic
@@ -836,7 +867,7 @@ impl Pipeline {
             }
             _ => Vec::new(),
         };
-        let item = new_item(
+        let mut item = new_item(
             p,
             prediction,
             &decision,
@@ -844,6 +875,7 @@ impl Pipeline {
             &self.rules,
             &self.thresholds,
         )?;
+        hold_documents(&mut item, &p.parsed, &case);
         Ok((item, ruling))
     }
 
@@ -1094,5 +1126,6 @@ fn new_item(
             settled_promises,
         }),
         audit,
+        documents_held: None,
     })
 }

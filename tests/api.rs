@@ -1212,7 +1212,9 @@ fn conforms(doc: &serde_json::Value, method: &str, path: &str, body: &serde_json
 
 #[tokio::test]
 async fn every_answer_matches_the_schema_the_openapi_document_gives_for_it() {
-    let w = world(standard_messages()).await;
+    let mut messages = standard_messages();
+    messages.push(stranger_sow());
+    let w = world(messages).await;
     let pipeline = common::web::keyed_pipeline(&w.store);
     let w = w.with_pipeline(pipeline);
     let doc = call(&w, get("/api/v1/openapi.json")).await.json();
@@ -1222,7 +1224,8 @@ async fn every_answer_matches_the_schema_the_openapi_document_gives_for_it() {
     let promise = w.item("acme-promise@acme.example").await.id;
     let dispute = w.item("acme-dispute@acme.example").await.id;
     let unsure = w.item("acme-unsure@acme.example").await.id;
-    let id = |p: &str, i: i64| p.replace("{id}", &i.to_string());
+    let held_sow = w.item("stranger-sow@elsewhere.example").await.id;
+    let id = |p: &str, i: i64| p.replace("{id}", &i.to_string()).replace("{position}", "0");
     let calls: Vec<(&str, &str, i64, &str, Option<serde_json::Value>)> = vec![
         ("get", "/items", 0, &collector, None),
         ("get", "/items/{id}", promise, &collector, None),
@@ -1248,6 +1251,13 @@ async fn every_answer_matches_the_schema_the_openapi_document_gives_for_it() {
             Some(serde_json::json!({"assignee": "collector"})),
         ),
         ("post", "/items/{id}/reclassify", unsure, &collector, None),
+        (
+            "post",
+            "/items/{id}/documents/{position}",
+            held_sow,
+            &collector,
+            Some(serde_json::json!({"accept": true})),
+        ),
         ("post", "/items/{id}/resolve", unsure, &collector, None),
         (
             "post",
@@ -1333,4 +1343,84 @@ async fn every_answer_matches_the_schema_the_openapi_document_gives_for_it() {
     assert!(!names.contains(&"after"), "{names:?}");
     let reclassify = &doc["paths"]["/items/{id}/reclassify"]["post"]["responses"];
     assert!(reclassify["429"].is_object() && reclassify["503"].is_object());
+}
+
+/// A reply with a SOW attached, about ACME's INV-1, from a sender not on
+/// record for ACME.
+fn stranger_sow() -> (String, Vec<u8>) {
+    let sow = "Message-ID: <stranger-sow@elsewhere.example>\nFrom: Max <max@elsewhere.example>\nTo: ar@ourfirm.example\n\
+         Subject: Re: INV-1\nDate: Mon, 16 Nov 2026 09:00:00 +0000\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\n\
+         Our statement of work is attached.\n--b1\n\
+         Content-Type: text/plain; name=\"sow-new.txt\"\nContent-Disposition: attachment; filename=\"sow-new.txt\"\n\n\
+         Statement of Work\nClient: Acme Corp\nHours cap: 500 hours\nIn scope: <script>alert(1)</script> everything\n--b1--\n";
+    ("stranger-sow".into(), sow.as_bytes().to_vec())
+}
+
+/// POSTs `json` to `path` with `token`.
+async fn post_json(w: &Web, path: &str, token: &str, json: serde_json::Value) -> Answer {
+    call(w, bearer(Method::POST, path, token, Some(json))).await
+}
+
+/// A SOW from a sender not on record is shown as held, prominently, with
+/// buttons for those who may decide; an analyst and the other client's
+/// partner may not, a collector accepts it through the page, and the API
+/// rejects it again.
+#[tokio::test]
+async fn a_held_sow_is_accepted_or_rejected_by_those_who_may() {
+    let w = world(vec![stranger_sow()]).await;
+    let item = w.item("stranger-sow@elsewhere.example").await;
+    assert_eq!(
+        item.attachments[0].document,
+        Some(ar_triage::domain::DocumentState::Held)
+    );
+    let path = format!("/api/v1/items/{}/documents/0", item.id);
+    for who in ["analyst", "lee"] {
+        let t = w.token(who).await;
+        let a = post_json(&w, &path, &t, serde_json::json!({"accept": true})).await;
+        assert!(
+            a.status == StatusCode::FORBIDDEN || a.status == StatusCode::NOT_FOUND,
+            "{who}: {}",
+            a.status
+        );
+    }
+    assert!(w.store.client_documents("ACME").await.unwrap().is_empty());
+
+    let (cookie, _) = sign_in(&w, "collector").await;
+    let page = call(&w, with_cookie(&format!("/items/{}", item.id), &cookie)).await;
+    assert!(
+        page.body.contains("Not used as the client&#x27;s document")
+            || page.body.contains("Not used as the client's document"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Accept as the client"));
+    assert!(
+        !page.body.contains("<script>alert(1)"),
+        "the document's text is escaped"
+    );
+    let done = call(
+        &w,
+        form(
+            &format!("/items/{}/documents/0", item.id),
+            &cookie,
+            &[
+                ("csrf", &hidden(&page.body, "csrf")),
+                ("decision", "accept"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(w.store.client_documents("ACME").await.unwrap().len(), 1);
+
+    let t = w.token("dana").await;
+    let a = post_json(&w, &path, &t, serde_json::json!({"accept": false})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(v["state"], "rejected");
+    assert!(w.store.client_documents("ACME").await.unwrap().is_empty());
+    let missing = format!("/api/v1/items/{}/documents/3", item.id);
+    let a = post_json(&w, &missing, &t, serde_json::json!({"accept": true})).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "no such attachment");
 }

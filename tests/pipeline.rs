@@ -851,3 +851,134 @@ async fn the_ledger_language_decides_how_numeric_dates_read() {
     let promise = item.promise.as_ref().expect("a promise");
     assert_eq!(promise["date"], "2026-12-03", "{promise}");
 }
+
+/// A reply with a text SOW attached, from `from`.
+fn with_sow(mid: &str, from: &str, filename: &str) -> Vec<u8> {
+    format!(
+        "Message-ID: <{mid}>\nFrom: {from}\nTo: collections@ourfirm.example\nSubject: Re: INV-2031\n\
+         Date: Mon, 02 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\n\
+         Please find the statement of work attached.\n--b1\n\
+         Content-Type: text/plain; name=\"{filename}\"\nContent-Disposition: attachment; filename=\"{filename}\"\n\n\
+         Statement of Work\nClient: Acme Corp\nPO: PO-1\nHours cap: 40 hours\nRate: Consultant 150 USD per hour\n\
+         In scope: data migration\nOut of scope: training\n--b1--\n"
+    )
+    .into_bytes()
+}
+
+/// Mail is unauthenticated: a SOW from a contact of the client is used as
+/// the client's document at once, one from a sender not on record only
+/// once a person accepts it, and never after a rejection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sow_from_a_sender_not_on_record_waits_for_a_person() {
+    use ar_triage::domain::DocumentState;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("inbox");
+    write_maildir(
+        &root,
+        &[
+            (
+                "1763900101.M1P1.test",
+                with_sow(
+                    "sow-contact@acme.example",
+                    "Jo <ap@acme.example>",
+                    "sow-contact.txt",
+                ),
+            ),
+            (
+                "1763900102.M1P1.test",
+                with_sow(
+                    "sow-stranger@elsewhere.example",
+                    "Max <max@elsewhere.example>",
+                    "sow-stranger.txt",
+                ),
+            ),
+        ],
+    );
+    let store = store_in(dir.path()).await;
+    let pipeline = Pipeline::new(store.clone(), fixed());
+    let mut source = MaildirSource::open(&root).unwrap();
+    let (_keep, stop) = no_stop();
+    pipeline.run(&mut source, &once(), stop).await.unwrap();
+    let items = store.items(&ItemFilter::default()).await.unwrap();
+    let trusted = by_mid(&items, "sow-contact@acme.example");
+    let stranger = by_mid(&items, "sow-stranger@elsewhere.example");
+    assert_eq!(
+        trusted.attachments[0].kind,
+        ar_triage::domain::AttachmentKind::Sow
+    );
+    assert_eq!(
+        trusted.attachments[0].document,
+        Some(DocumentState::Trusted)
+    );
+    assert_eq!(stranger.attachments[0].document, Some(DocumentState::Held));
+    let why = stranger.reason.as_deref().unwrap();
+    assert!(
+        why.contains("sow-stranger.txt held") && why.contains("max@elsewhere.example"),
+        "the reason says what is held and why: {why}"
+    );
+    let files = |docs: Vec<ar_triage::domain::Attachment>| {
+        docs.into_iter().map(|a| a.filename).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        files(store.client_documents("ACME").await.unwrap()),
+        ["sow-contact.txt"]
+    );
+
+    // A trusted document needs no decision; an attachment that is no
+    // document cannot be accepted.
+    assert!(
+        store
+            .decide_document(trusted.id, 0, true, "cara")
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .decide_document(stranger.id, 5, true, "cara")
+            .await
+            .is_err()
+    );
+
+    assert_eq!(
+        store
+            .decide_document(stranger.id, 0, true, "cara")
+            .await
+            .unwrap(),
+        DocumentState::Accepted
+    );
+    assert_eq!(
+        files(store.client_documents("ACME").await.unwrap()),
+        ["sow-contact.txt", "sow-stranger.txt"]
+    );
+    let item = store.item(stranger.id).await.unwrap().unwrap();
+    assert!(
+        item.attachments[0]
+            .document_note
+            .as_deref()
+            .unwrap()
+            .starts_with("accepted by cara")
+    );
+    assert_eq!(
+        store
+            .decide_document(stranger.id, 0, false, "cara")
+            .await
+            .unwrap(),
+        DocumentState::Rejected
+    );
+    assert_eq!(
+        files(store.client_documents("ACME").await.unwrap()),
+        ["sow-contact.txt"]
+    );
+    let audit = store.item_audit(stranger.id).await.unwrap();
+    let actions: Vec<&str> = audit
+        .iter()
+        .filter(|r| r.kind == "human_action")
+        .map(|r| r.content.as_str())
+        .collect();
+    assert!(
+        actions.iter().any(|c| c.contains("accept_document"))
+            && actions.iter().any(|c| c.contains("reject_document")),
+        "{actions:?}"
+    );
+}

@@ -39,6 +39,54 @@ pub struct Attachment {
     pub facts: AttachmentFacts,
 }
 
+/// Whether a SOW or change-order attachment counts as a client document:
+/// the agreed scope that later disputes of the client are judged against.
+/// Mail is unauthenticated, so one from a sender not on record waits for a
+/// person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentState {
+    /// Sent by a contact or from a domain of the client, and no check of
+    /// the receiving server failed: used as it arrives.
+    Trusted,
+    /// From a sender not on record (or failing a server check): not used
+    /// until a person accepts it.
+    Held,
+    /// A person accepted it: used.
+    Accepted,
+    /// A person rejected it: never used.
+    Rejected,
+}
+
+impl DocumentState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentState::Trusted => "trusted",
+            DocumentState::Held => "held",
+            DocumentState::Accepted => "accepted",
+            DocumentState::Rejected => "rejected",
+        }
+    }
+
+    /// The state of a stored name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<DocumentState> {
+        [
+            DocumentState::Trusted,
+            DocumentState::Held,
+            DocumentState::Accepted,
+            DocumentState::Rejected,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+
+    /// True when the document counts as the client's.
+    pub fn used(self) -> bool {
+        matches!(self, DocumentState::Trusted | DocumentState::Accepted)
+    }
+}
+
 /// A parsed email: headers that matter, the readable body, attachments and
 /// anything that went wrong while parsing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

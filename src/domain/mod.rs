@@ -33,7 +33,7 @@ pub use facts::{
 };
 pub use lang::Lang;
 pub use ledger::{Client, Engagement, Invoice, InvoiceLine, InvoiceStatus, Ledger};
-pub use message::{Attachment, AttachmentKind, ParsedMessage};
+pub use message::{Attachment, AttachmentKind, DocumentState, ParsedMessage};
 pub use money::Money;
 pub use promise::{Promise, PromiseState, TrackedPromise};
 pub use reply::{

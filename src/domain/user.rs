@@ -45,6 +45,9 @@ pub enum Action {
     WorkItems,
     /// Record the outcome of an escalated dispute.
     RecordOutcome,
+    /// Accept or reject a SOW or change order from a sender not on record
+    /// as one of the client's documents.
+    AcceptDocuments,
     /// Read eval reports, corrections and KPIs.
     ReadReports,
     /// Add users and list them.
@@ -82,9 +85,12 @@ impl UserRole {
         match self {
             UserRole::Admin => true,
             UserRole::Collector => {
-                matches!(action, ReadItems | ActOnDrafts | WorkItems | ReadReports)
+                matches!(
+                    action,
+                    ReadItems | ActOnDrafts | WorkItems | AcceptDocuments | ReadReports
+                )
             }
-            UserRole::Partner => matches!(action, ReadItems | RecordOutcome),
+            UserRole::Partner => matches!(action, ReadItems | RecordOutcome | AcceptDocuments),
             UserRole::Analyst => matches!(action, ReadReports),
         }
     }

@@ -144,6 +144,15 @@ pub fn routes() -> Vec<ApiRoute> {
         .answers::<Done>(),
         route(
             "post",
+            "/items/{id}/documents/{position}",
+            "Accept (`accept: true`) or reject a held SOW or change order of the item's message as a client document (collectors, and partners for their clients).",
+            post(document),
+        )
+        .reads::<DocumentRequest>()
+        .answers::<DocumentDecided>()
+        .or(&[400]),
+        route(
+            "post",
             "/items/{id}/resolve",
             "Resolve the item.",
             post(resolve),
@@ -349,6 +358,38 @@ async fn assign(
     Ok(Json(Done {
         item: id,
         done: "assign".into(),
+    }))
+}
+
+/// A person's decision on a held SOW or change order.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct DocumentRequest {
+    /// True: use it as the client's document; false: never.
+    pub accept: bool,
+}
+
+/// What [`DocumentRequest`] changed.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DocumentDecided {
+    /// The item.
+    pub item: i64,
+    /// The attachment's position in the message.
+    pub position: i64,
+    /// The document's state now.
+    pub state: crate::domain::DocumentState,
+}
+
+async fn document(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((id, position)): Path<(i64, i64)>,
+    Json(r): Json<DocumentRequest>,
+) -> Result<Json<DocumentDecided>, HttpError> {
+    let state_now = pages::decide_document(&state, &a, id, position, r.accept).await?;
+    Ok(Json(DocumentDecided {
+        item: id,
+        position,
+        state: state_now,
     }))
 }
 

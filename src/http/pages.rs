@@ -118,6 +118,7 @@ pub fn router() -> Router<AppState> {
         .route("/items/{id}/relabel", post(relabel_form))
         .route("/items/{id}/assign", post(assign_form))
         .route("/items/{id}/resolve", post(resolve_form))
+        .route("/items/{id}/documents/{position}", post(document_form))
         .route("/items/{id}/reclassify", post(reclassify_form))
         .route("/items/{id}/outcome", post(outcome_form))
         .route("/outbox", get(outbox))
@@ -530,6 +531,7 @@ async fn item_context(state: &AppState, a: &Authed, id: i64) -> Result<Value, Ht
         may_draft => a.user.role.may(Action::ActOnDrafts),
         may_work => a.user.role.may(Action::WorkItems),
         may_outcome => a.user.role.may(Action::RecordOutcome),
+        may_documents => a.user.role.may(Action::AcceptDocuments),
         model => state.model_name(),
     })
 }
@@ -718,6 +720,50 @@ async fn assign_form(
     may_act(&state, &a, id, Action::WorkItems).await?;
     let who = Some(f.assignee.trim()).filter(|s| !s.is_empty());
     state.store().assign(id, &a.user.name, who).await?;
+    Ok(back_to(id))
+}
+
+/// Accepts or rejects the held SOW or change order at `position` of item
+/// `id`'s message, as `a` (collectors; partners for their clients).
+pub async fn decide_document(
+    state: &AppState,
+    a: &Authed,
+    id: i64,
+    position: i64,
+    accept: bool,
+) -> Result<crate::domain::DocumentState, HttpError> {
+    may_act(state, a, id, Action::AcceptDocuments).await?;
+    Ok(state
+        .store()
+        .decide_document(id, position, accept, &a.user.name)
+        .await?)
+}
+
+/// The form of a document decision: `decision` is `accept` or `reject`.
+#[derive(Debug, Deserialize)]
+pub struct DocumentForm {
+    csrf: String,
+    decision: String,
+}
+
+async fn document_form(
+    State(state): State<AppState>,
+    PageUser(a): PageUser,
+    Path((id, position)): Path<(i64, i64)>,
+    Form(f): Form<DocumentForm>,
+) -> Result<Response, PageError> {
+    a.check_csrf(&f.csrf)?;
+    let accept = match f.decision.as_str() {
+        "accept" => true,
+        "reject" => false,
+        other => {
+            return Err(HttpError::BadRequest(format!(
+                "decision {other:?}: expected accept or reject"
+            ))
+            .into());
+        }
+    };
+    decide_document(&state, &a, id, position, accept).await?;
     Ok(back_to(id))
 }
 

@@ -293,10 +293,14 @@ fn contract(case: &Case<'_>) -> Contract {
                 .push(SourcedValue::new(cap.trim(), "ledger:engagement.hours_cap"));
         }
     }
+    // The reply's own SOW or change order counts only from a sender on
+    // record; one from anyone else waits for a person to accept it.
+    let own_trusted = super::route::untrusted_sender(case).is_none();
     let docs = case
         .message
         .attachments
         .iter()
+        .filter(|_| own_trusted)
         .chain(case.documents.iter())
         .filter(|d| {
             matches!(d.kind, AttachmentKind::Sow | AttachmentKind::ChangeOrder)

@@ -99,7 +99,7 @@ pub use crate::domain::money;
 pub use crate::domain::{
     ContactUpdate, Draft, FactUse, Money, Promise, PromiseState, Route, SourcedValue, Tone,
 };
-pub use route::{RULES, Rule, decide, rule_table_markdown};
+pub use route::{RULES, Rule, decide, rule_table_markdown, untrusted_sender};
 
 /// Billed lines live in the domain; re-exported here where the rules use them.
 pub use crate::domain::InvoiceLine;

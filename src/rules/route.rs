@@ -339,11 +339,12 @@ pub fn decide(case: &Case<'_>, cfg: &RuleConfig) -> Decision {
     d
 }
 
-/// True when labels may be acted on: classified, certain, linked.
-/// Why a reply's word that it is paid is not enough to change the ledger:
-/// the receiving server recorded a failed check, or the sender is neither a
-/// contact nor at a domain of the client on record. `None` when it is.
-fn untrusted_sender(case: &Case<'_>) -> Option<String> {
+/// Why a reply's word is not enough to change the ledger (that it is
+/// paid) or the client's documents (an attached SOW or change order): the
+/// receiving server recorded a failed check, or the sender is neither a
+/// contact nor at a domain of the client on record. `None` when it is
+/// (and for a reply linked to no client, which has no record to match).
+pub fn untrusted_sender(case: &Case<'_>) -> Option<String> {
     let msg = case.message;
     if !msg.auth_failures.is_empty() {
         return Some(format!(

@@ -167,14 +167,16 @@ impl Store {
     }
 
     /// SOW and change-order attachments of earlier messages linked to
-    /// `client`, oldest first: the agreed scope a later dispute is judged
-    /// against.
+    /// `client` that count as its documents (trusted, or accepted by a
+    /// person; never held or rejected ones), oldest first: the agreed scope
+    /// a later dispute is judged against.
     pub async fn client_documents(&self, client: &str) -> Result<Vec<Attachment>, StoreError> {
         on_pool!(self, |pool| {
             let rows = sqlx::query(
                 "SELECT a.filename, a.content_type, a.size, a.kind, a.body_text, a.facts FROM attachments a \
                  JOIN items i ON i.message_id = a.message_id \
-                 WHERE i.client_id = $1 AND a.kind IN ('sow', 'change_order') ORDER BY a.message_id, a.position",
+                 WHERE i.client_id = $1 AND a.kind IN ('sow', 'change_order') \
+                 AND a.document_state IN ('trusted', 'accepted') ORDER BY a.message_id, a.position",
             )
             .bind(clean(client))
             .fetch_all(pool)

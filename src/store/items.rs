@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{Store, StoreError, on_pool};
-use crate::domain::{AttachmentFacts, AttachmentKind, Evidence, Facts, Label};
+use crate::domain::{AttachmentFacts, AttachmentKind, DocumentState, Evidence, Facts, Label};
 
 /// Which items to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub struct ItemFilter {
 /// An attachment as listed with its item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ItemAttachment {
+    /// Its place among the message's attachments, from 0.
+    pub position: i64,
     /// File name.
     pub filename: String,
     /// MIME type.
@@ -47,6 +49,12 @@ pub struct ItemAttachment {
     pub kind: AttachmentKind,
     /// Facts read from it.
     pub facts: AttachmentFacts,
+    /// For a SOW or change order: whether it counts as a client document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentState>,
+    /// Why it is held, or who accepted or rejected it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_note: Option<String>,
 }
 
 /// A stored item with its message's headers and attachments: one line of
@@ -194,7 +202,8 @@ impl Store {
             let mut attachments: HashMap<i64, Vec<ItemAttachment>> = HashMap::new();
             if let (Some(lo), Some(hi)) = (msgs.iter().min(), msgs.iter().max()) {
                 for r in sqlx::query(
-                    "SELECT a.message_id, a.filename, a.content_type, a.kind, a.facts FROM attachments a \
+                    "SELECT a.message_id, a.position, a.filename, a.content_type, a.kind, a.facts, \
+                     a.document_state, a.document_note FROM attachments a \
                      WHERE a.message_id >= $1 AND a.message_id <= $2 ORDER BY a.message_id, a.position",
                 )
                 .bind(lo)
@@ -208,11 +217,15 @@ impl Store {
                     }
                     let kind: String = r.try_get("kind")?;
                     let facts: String = r.try_get("facts")?;
+                    let document: Option<String> = r.try_get("document_state")?;
                     attachments.entry(msg).or_default().push(ItemAttachment {
+                        position: r.try_get("position")?,
                         filename: r.try_get("filename")?,
                         content_type: r.try_get("content_type")?,
                         kind: serde_json::from_value(serde_json::Value::String(kind))?,
                         facts: serde_json::from_str(&facts)?,
+                        document: document.as_deref().and_then(DocumentState::parse),
+                        document_note: r.try_get("document_note")?,
                     });
                 }
             }

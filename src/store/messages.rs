@@ -9,7 +9,7 @@ use super::audit::{AuditEntry, append_audit};
 use super::write_promise;
 use super::{Store, StoreError, clean, now, on_pool};
 use crate::domain::message::{Checkpoint, RawMessage};
-use crate::domain::{Attachment, Evidence, Facts, Label};
+use crate::domain::{Attachment, AttachmentKind, DocumentState, Evidence, Facts, Label};
 use crate::domain::{ContactUpdate, InvoiceStatus, Promise, TrackedPromise};
 
 /// Hex sha256 of a message's bytes with CRLF line ends read as LF, so the
@@ -58,6 +58,10 @@ pub struct NewItem {
     /// Audit entries written with the item, in order (their item is set to
     /// the new item's id).
     pub audit: Vec<AuditEntry>,
+    /// Why the message's SOW and change-order attachments are held for a
+    /// person instead of used as client documents (a sender not on record,
+    /// a failed server check); `None`: they are trusted.
+    pub documents_held: Option<String>,
 }
 
 /// What the rule table decided about an item, as stored with it.
@@ -220,9 +224,16 @@ impl Store {
                 }
                 Some(message) => {
                     for (pos, a) in m.attachments.iter().enumerate() {
+                        let document =
+                            matches!(a.kind, AttachmentKind::Sow | AttachmentKind::ChangeOrder);
+                        let (state, note) = match (document, &m.item.documents_held) {
+                            (false, _) => (None, None),
+                            (true, None) => (Some(DocumentState::Trusted), None),
+                            (true, Some(why)) => (Some(DocumentState::Held), Some(clean(why))),
+                        };
                         sqlx::query(
-                            "INSERT INTO attachments (message_id, position, filename, content_type, size, kind, body_text, facts) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            "INSERT INTO attachments (message_id, position, filename, content_type, size, kind, body_text, facts, \
+                             document_state, document_note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                         )
                         .bind(message)
                         .bind(pos as i64)
@@ -232,6 +243,8 @@ impl Store {
                         .bind(kind_str(a.kind)?)
                         .bind(a.text.as_deref().map(clean))
                         .bind(clean(&serde_json::to_string(&a.facts)?))
+                        .bind(state.map(DocumentState::as_str))
+                        .bind(note)
                         .execute(&mut *tx)
                         .await?;
                     }

@@ -9,7 +9,7 @@ use sqlx::Row;
 use super::audit::append_audit;
 use super::messages::NewItem;
 use super::{Store, StoreError, actor, clean, human_action, now, on_pool};
-use crate::domain::{Label, LabelledReply, Reply};
+use crate::domain::{DocumentState, Label, LabelledReply, Reply};
 
 /// What [`Store::reclassify`] changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -348,6 +348,77 @@ impl Store {
             append_audit!(tx, pg, std::slice::from_ref(&entry), None);
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    /// Accepts (`accept`) or rejects the SOW or change order at `position`
+    /// of `item`'s message, as `by`: an accepted one counts as a client
+    /// document from then on ([`Store::client_documents`]), a rejected one
+    /// never does. Returns the new state. Trusted documents (from a sender
+    /// on record) need no decision and are refused, as are attachments of
+    /// other kinds.
+    pub async fn decide_document(
+        &self,
+        item: i64,
+        position: i64,
+        accept: bool,
+        by: &str,
+    ) -> Result<DocumentState, StoreError> {
+        let by = actor(by)?;
+        let pg = self.dialect() == "postgres";
+        let ts = now();
+        let to = if accept {
+            DocumentState::Accepted
+        } else {
+            DocumentState::Rejected
+        };
+        on_pool!(self, |pool, begin| {
+            let mut tx = pool.begin_with(begin).await?;
+            let row = sqlx::query(
+                "SELECT a.message_id, a.filename, a.document_state FROM attachments a \
+                 JOIN items i ON i.message_id = a.message_id WHERE i.id = $1 AND a.position = $2",
+            )
+            .bind(item)
+            .bind(position)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("attachment {position} of item {item}")))?;
+            let message: i64 = row.try_get("message_id")?;
+            let filename: String = row.try_get("filename")?;
+            let before: Option<String> = row.try_get("document_state")?;
+            match before.as_deref().and_then(DocumentState::parse) {
+                None => {
+                    return Err(StoreError::Invalid(format!(
+                        "{filename:?} is not a SOW or change order: there is nothing to accept"
+                    )));
+                }
+                Some(DocumentState::Trusted) => {
+                    return Err(StoreError::Invalid(format!(
+                        "{filename:?} came from a sender on record and is already used"
+                    )));
+                }
+                Some(_) => {}
+            }
+            let note = format!("{} by {by} at {ts}", to.as_str());
+            sqlx::query(
+                "UPDATE attachments SET document_state = $1, document_note = $2 \
+                 WHERE message_id = $3 AND position = $4",
+            )
+            .bind(to.as_str())
+            .bind(clean(&note))
+            .bind(message)
+            .bind(position)
+            .execute(&mut *tx)
+            .await?;
+            let entry = human_action(
+                item,
+                serde_json::json!({"action": if accept { "accept_document" } else { "reject_document" },
+                    "by": by, "at": ts, "position": position, "filename": filename,
+                    "before": before, "after": to.as_str()}),
+            );
+            append_audit!(tx, pg, std::slice::from_ref(&entry), None);
+            tx.commit().await?;
+            Ok(to)
         })
     }
 
