@@ -187,11 +187,18 @@ pub async fn spool<S: Source>(
     let mut report = SpoolReport::default();
     let mut holding = false;
     let standby = (opts.lease / 3).max(Duration::from_millis(50));
+    // Consecutive failed polls: the wait after one doubles from the poll
+    // interval up to [`MAX_BACKOFF`].
+    let mut failures = 0u32;
     loop {
         if *stop.borrow() {
             break;
         }
-        let wait = match poll_mailbox(store, source, opts, &mut holding, &mut report).await {
+        let polled = poll_mailbox(store, source, opts, &mut holding, &mut report).await;
+        if polled.is_ok() {
+            failures = 0;
+        }
+        let wait = match polled {
             Ok(Polled::More) => continue,
             Ok(Polled::Empty) if opts.once => break,
             Ok(Polled::Empty) => {
@@ -213,8 +220,10 @@ pub async fn spool<S: Source>(
             Err(PollError::Store(e)) if opts.once => return Err(e.into()),
             Err(PollError::Source(e)) if opts.once => return Err(e.into()),
             Err(e) => {
-                tracing::warn!(source = %mailbox, "polling failed, trying again after {} s: {e}", opts.ingest.poll.as_secs());
-                opts.ingest.poll
+                failures += 1;
+                let wait = backoff(opts.ingest.poll, failures);
+                tracing::warn!(source = %mailbox, failures, "polling failed, trying again after {} s: {e}", wait.as_secs());
+                wait
             }
         };
         tokio::select! {
@@ -226,6 +235,16 @@ pub async fn spool<S: Source>(
         tracing::warn!(source = %mailbox, "giving up the mailbox lease failed: {e}");
     }
     Ok(report)
+}
+
+/// The longest wait between polls of a mailbox that keeps failing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// The wait after the `failures`-th failed poll in a row: the poll
+/// interval, doubled for each further failure, at most [`MAX_BACKOFF`].
+fn backoff(poll: Duration, failures: u32) -> Duration {
+    poll.saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF.max(poll))
 }
 
 /// What one round of [`spool`] found.
@@ -331,4 +350,21 @@ pub async fn work(
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_polls_back_off_from_the_poll_interval_to_a_cap() {
+        let poll = Duration::from_secs(2);
+        let waits: Vec<u64> = (1..=10).map(|n| backoff(poll, n).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+        assert_eq!(
+            backoff(Duration::from_secs(600), 3),
+            Duration::from_secs(600),
+            "never below the poll interval"
+        );
+    }
 }

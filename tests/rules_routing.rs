@@ -1021,3 +1021,40 @@ fn a_bank_details_change_is_possible_fraud_with_no_draft_and_no_effect() {
         d.reason
     );
 }
+
+/// A dispute that attaches its own SOW: the packet compares against it
+/// when the sender is on record, and not when it is a stranger's (that
+/// document waits for a person).
+#[test]
+fn a_disputes_own_sow_counts_only_from_a_sender_on_record() {
+    let sow = || {
+        attachment(
+            "SOW-from-reply.pdf",
+            AttachmentKind::Sow,
+            AttachmentFacts {
+                scope_items: vec![sourced("Data migration of open AR items", 7)],
+                ..AttachmentFacts::default()
+            },
+        )
+    };
+    let agreed = |w: &World| {
+        let p = w.decide().escalation.expect("packet");
+        p.comparisons
+            .iter()
+            .flat_map(|c| c.agreed.iter().map(|a| a.source.clone()))
+            .collect::<Vec<_>>()
+    };
+    let mut w = World::new(DISPUTE).label(Label::ScopeDispute, 0.95);
+    w.message.attachments.push(sow());
+    assert!(
+        agreed(&w).iter().any(|s| s.contains("SOW-from-reply.pdf")),
+        "{:?}",
+        agreed(&w)
+    );
+    w.message.from = Some("someone@elsewhere.example".to_string());
+    assert!(
+        !agreed(&w).iter().any(|s| s.contains("SOW-from-reply.pdf")),
+        "{:?}",
+        agreed(&w)
+    );
+}

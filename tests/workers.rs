@@ -26,6 +26,10 @@ use common::pg::PgSchema;
 const MESSAGES: usize = 1000;
 const ROUNDS: usize = 20;
 const WORKERS: usize = 3;
+/// The test Dovecot of `scripts/dovecot start` (plain IMAP on loopback).
+const IMAP: &str = "127.0.0.1:1143";
+const IMAP_USER: &str = "collector";
+const IMAP_PASSWORD: &str = "collector-pass";
 
 /// The inbox: plain replies, multipart ones with a CSV remittance, some
 /// without a Message-ID, pairs that reuse a Message-ID with other bytes,
@@ -87,14 +91,21 @@ struct Worker {
 }
 
 fn spawn_worker(dir: &Path, db: &str, id: &str) -> Worker {
+    let inbox = dir.join("inbox");
+    spawn_worker_on(dir, &["--maildir", inbox.to_str().unwrap()], db, id)
+}
+
+/// A worker polling the mailbox `inbox` names (`--maildir DIR`, `--imap URL`).
+fn spawn_worker_on(dir: &Path, inbox: &[&str], db: &str, id: &str) -> Worker {
     let log = std::fs::File::create(dir.join(format!("{id}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_ar-triage"))
-        .args(["worker", "--maildir"])
-        .arg(dir.join("inbox"))
+        .arg("worker")
+        .args(inbox)
         .args(["--db", db, "--worker-id", id])
         .args(["--lease", "2", "--queue-poll-ms", "100", "--poll", "1"])
         .env("AR_TRIAGE_MODELS", dir.join("no-models"))
         .env("AR_TRIAGE_LOG", "warn")
+        .env("AR_TRIAGE_IMAP_PASSWORD", IMAP_PASSWORD)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -198,34 +209,9 @@ async fn workers_killed_at_random_lose_and_duplicate_nothing() {
     }
 
     // Run to the end: every message stored, the queue and new/ empty.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let items = count(&mut conn, "SELECT COUNT(*) FROM items").await;
-        let queued = count(&mut conn, "SELECT COUNT(*) FROM inbound").await;
-        let new_left = std::fs::read_dir(inbox.join("new")).unwrap().count();
-        if (items as usize, queued, new_left) == (MESSAGES, 0, 0) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not done after 5 min: {items} items, {queued} queued, {new_left} in new/"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_stored(&mut conn, MESSAGES, Some(&inbox), Duration::from_secs(300)).await;
     let elapsed = started.elapsed();
-    for w in &mut workers {
-        let _ = Command::new("kill")
-            .args(["-TERM", &w.child.id().to_string()])
-            .status();
-    }
-    for w in &mut workers {
-        let status = w.child.wait().unwrap();
-        assert!(
-            status.success(),
-            "{} did not stop cleanly on SIGTERM: {status}",
-            w.id
-        );
-    }
+    stop_all(&mut workers);
     eprintln!(
         "{MESSAGES} messages, {WORKERS} workers, {ROUNDS} SIGKILLs in {:.1} s; kills: {kills:?}; pollers seen: {holders:?}",
         elapsed.as_secs_f64()
@@ -326,6 +312,55 @@ impl Relay {
     }
 }
 
+/// Waits (at most `limit`) until `n` items are stored, the queue is empty
+/// and, for a Maildir, nothing is left in `new/`.
+async fn wait_until_stored(
+    conn: &mut sqlx::PgConnection,
+    n: usize,
+    maildir: Option<&Path>,
+    limit: Duration,
+) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let items = count(conn, "SELECT COUNT(*) FROM items").await;
+        let queued = count(conn, "SELECT COUNT(*) FROM inbound").await;
+        let new_left = maildir.map_or(0, |m| std::fs::read_dir(m.join("new")).unwrap().count());
+        if (items as usize, queued, new_left) == (n, 0, 0) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not done after {} s: {items} items, {queued} queued, {new_left} in new/",
+            limit.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Stops every worker with SIGTERM and checks each exits cleanly.
+fn stop_all(workers: &mut [Worker]) {
+    for w in workers.iter() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &w.child.id().to_string()])
+            .status();
+    }
+    for w in workers.iter_mut() {
+        let status = w.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "{} did not stop cleanly on SIGTERM: {status}",
+            w.id
+        );
+    }
+}
+
+/// The logs of the workers named `ids`, one after another.
+fn logs(dir: &Path, ids: &[&str]) -> String {
+    ids.iter()
+        .map(|id| std::fs::read_to_string(dir.join(format!("{id}.log"))).unwrap())
+        .collect()
+}
+
 /// Checks that each of `msgs` is stored exactly once, with one `ingest`
 /// audit row per item, the audit chain intact and the queue empty.
 async fn assert_stored_once(
@@ -411,32 +446,14 @@ async fn a_ten_second_database_outage_mid_run_loses_nothing() {
         );
     }
     relay.come_back().await;
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        let items = count(&mut conn, "SELECT COUNT(*) FROM items").await;
-        let new_left = std::fs::read_dir(inbox.join("new")).unwrap().count();
-        let queued = count(&mut conn, "SELECT COUNT(*) FROM inbound").await;
-        if (items as usize, queued, new_left) == (msgs.len(), 0, 0) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not done 3 min after the outage: {items} items, {queued} queued, {new_left} in new/"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    for w in &mut workers {
-        let _ = Command::new("kill")
-            .args(["-TERM", &w.child.id().to_string()])
-            .status();
-    }
-    for w in &mut workers {
-        assert!(
-            w.child.wait().unwrap().success(),
-            "{} did not stop cleanly",
-            w.id
-        );
-    }
+    wait_until_stored(
+        &mut conn,
+        msgs.len(),
+        Some(&inbox),
+        Duration::from_secs(180),
+    )
+    .await;
+    stop_all(&mut workers);
     eprintln!(
         "outage from {before} to {during} items stored of {}",
         msgs.len()
@@ -449,10 +466,7 @@ async fn a_ten_second_database_outage_mid_run_loses_nothing() {
         during - before <= 2,
         "writes went on during the outage: {before} → {during}"
     );
-    let logs: String = ["o1", "o2"]
-        .iter()
-        .map(|id| std::fs::read_to_string(dir.path().join(format!("{id}.log"))).unwrap())
-        .collect();
+    let logs = logs(dir.path(), &["o1", "o2"]);
     assert!(
         logs.contains("retry") || logs.contains("trying again") || logs.contains("failed"),
         "the workers said nothing about the outage:\n{logs}"
@@ -460,4 +474,137 @@ async fn a_ten_second_database_outage_mid_run_loses_nothing() {
     assert_stored_once(&pg, &mut conn, &msgs).await;
     let _ = conn.close().await;
     pg.drop().await;
+}
+
+/// Whether the test Dovecot answers; panics under CI when it does not.
+fn dovecot_running() -> bool {
+    if std::net::TcpStream::connect_timeout(&IMAP.parse().unwrap(), Duration::from_secs(2)).is_ok()
+    {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!(
+            "no Dovecot on {IMAP} and CI=true: `scripts/dovecot start` must run before the tests"
+        );
+    }
+    eprintln!("NOTICE: skipping: no Dovecot on {IMAP} (run `scripts/dovecot start`)");
+    false
+}
+
+/// The IMAP server goes away mid-poll (the relay between the poller and
+/// Dovecot drops the connection, IDLE included, and refuses new ones for
+/// 5 s) while more mail arrives: the poller backs off, reconnects, resumes
+/// from its checkpoint, and every message is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imap_server_away_mid_poll_is_reconnected_and_nothing_is_lost() {
+    if !dovecot_running() {
+        return;
+    }
+    let Some(pg) = PgSchema::create().await else {
+        return;
+    };
+    let (dir, all) = inbox_of(200);
+    // Binary junk is no message an IMAP server keeps byte for byte.
+    let msgs: Vec<_> = all
+        .into_iter()
+        .filter(|(_, b)| b.starts_with(b"Message-ID") || b.starts_with(b"From"))
+        .collect();
+    let tcp = tokio::net::TcpStream::connect(IMAP).await.unwrap();
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.unwrap().unwrap();
+    let mut admin = client
+        .login(IMAP_USER, IMAP_PASSWORD)
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+    let mailbox = format!("w{:016x}", rand::random::<u64>());
+    admin.create(&mailbox).await.unwrap();
+    let (first, later) = msgs.split_at(100);
+    for (_, bytes) in first {
+        admin.append(&mailbox, None, None, bytes).await.unwrap();
+    }
+    let mut relay = Relay::start(IMAP).await;
+    let url = format!(
+        "imap://{IMAP_USER}@127.0.0.1:{}/{mailbox}",
+        relay.addr.port()
+    );
+    let db = pg.cli_url();
+    let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
+    let mut workers = vec![
+        spawn_worker_on(dir.path(), &["--imap", &url], &db, "i1"),
+        spawn_worker_on(dir.path(), &["--imap", &url], &db, "i2"),
+    ];
+    let waited = Instant::now();
+    while count(&mut conn, "SELECT COUNT(*) FROM items").await < 30 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "no progress before the outage"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    relay.go_dark().await;
+    for (_, bytes) in later {
+        admin.append(&mailbox, None, None, bytes).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let queued_while_away = count(&mut conn, "SELECT COUNT(*) FROM messages").await
+        + count(&mut conn, "SELECT COUNT(*) FROM inbound").await;
+    relay.come_back().await;
+    wait_until_stored(&mut conn, msgs.len(), None, Duration::from_secs(180)).await;
+    stop_all(&mut workers);
+    let _ = admin.delete(&mailbox).await;
+    let _ = admin.logout().await;
+    eprintln!(
+        "{} messages; {queued_while_away} stored or queued when the server came back",
+        msgs.len()
+    );
+    assert!(
+        queued_while_away <= 100,
+        "the later mail was read while the server was away: {queued_while_away}"
+    );
+    let logs = logs(dir.path(), &["i1", "i2"]);
+    assert!(
+        logs.contains("polling failed, trying again"),
+        "the poller said nothing:\n{logs}"
+    );
+    assert!(
+        !logs.contains(IMAP_PASSWORD),
+        "the password is never logged"
+    );
+    assert_stored_once(&pg, &mut conn, &msgs).await;
+    let _ = conn.close().await;
+    pg.drop().await;
+}
+
+/// A database that takes no writes (read-only here; a full disk reads the
+/// same) stops a worker, poller and processing alike, with the reason,
+/// instead of failing every message; the mail stays in the inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_takes_no_writes_stops_the_worker_and_loses_nothing() {
+    let (dir, _) = inbox_of(5);
+    let path = dir.path().join("ro.db");
+    let store = ar_triage::store::Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    store.close().await;
+    let db = format!("sqlite://{}?mode=ro", path.display());
+    let mut w = spawn_worker(dir.path(), &db, "ro");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = w.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker kept running on a read-only database"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(!status.success());
+    let log = std::fs::read_to_string(dir.path().join("ro.log")).unwrap();
+    assert!(log.contains("takes no writes"), "{log}");
+    let left = std::fs::read_dir(dir.path().join("inbox/new"))
+        .unwrap()
+        .count();
+    assert_eq!(left, 5, "every message stays in the inbox");
 }

@@ -950,13 +950,15 @@ fn worker(a: WorkerArgs) -> Result<i32> {
                 let polled = spool(&store, &mut inbox, &opts, stop.clone()).await;
                 (Some(polled), work(&pipeline, &opts, stop).await)
             }
-            Some(mut inbox) => {
-                let (polled, worked) = tokio::join!(
-                    spool(&store, &mut inbox, &opts, stop.clone()),
-                    work(&pipeline, &opts, stop)
-                );
-                (Some(polled), worked)
-            }
+            // Either half failing for good (a database that takes no
+            // writes) stops the worker; unfinished claims run out.
+            Some(mut inbox) => match tokio::try_join!(
+                spool(&store, &mut inbox, &opts, stop.clone()),
+                work(&pipeline, &opts, stop)
+            ) {
+                Ok((polled, worked)) => (Some(Ok(polled)), Ok(worked)),
+                Err(e) => (Some(Err(e)), Ok(Default::default())),
+            },
             None => (None, work(&pipeline, &opts, stop).await),
         };
         let polled = polled.transpose()?;
