@@ -34,7 +34,7 @@ use tokio::sync::watch;
 
 use crate::classify::bert::pick_device;
 use crate::classify::{
-    ClassifierHandle, ModelLoadError, ModelSearch, WorkerError, load_classifier,
+    ClassifierHandle, ModelLoadError, ModelSearch, WorkerError, WorkerOptions, load_classifier,
 };
 use crate::domain::Ledger;
 use crate::domain::reply::MAX_MODEL_CHARS;
@@ -138,8 +138,18 @@ impl Classifier {
                     .copied()
                     .zip(meta.thresholds.iter().copied())
                     .collect();
+                // Supervised: a model that panicked is loaded afresh from
+                // the same folder before the next batch.
+                let search = search.clone();
+                let reload = move || {
+                    load_classifier(&search, &pick_device(gpu))
+                        .map(|(m, _)| m)
+                        .map_err(|e| e.short())
+                };
+                let handle =
+                    ClassifierHandle::spawn_supervised(model, reload, WorkerOptions::default());
                 Ok(LoadedClassifier {
-                    classifier: Classifier::Ready(ClassifierHandle::spawn(model)),
+                    classifier: Classifier::Ready(handle),
                     thresholds,
                     unavailable: None,
                 })

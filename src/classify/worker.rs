@@ -15,7 +15,7 @@
 //! requests finish and joins the thread. Dropping the last handle also ends
 //! the thread after the queued requests, without waiting for it.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
@@ -136,6 +136,8 @@ pub struct WorkerHealth {
     pub queued: usize,
     /// The most requests that may wait.
     pub capacity: usize,
+    /// Times the model was rebuilt after a panic (supervised threads only).
+    pub restarts: u32,
 }
 
 struct Job {
@@ -152,7 +154,21 @@ struct Shared {
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Set by the thread as it ends, however it ends.
     stopped: Arc<AtomicBool>,
+    /// Models rebuilt after a panic.
+    restarts: Arc<AtomicU32>,
     capacity: usize,
+}
+
+/// Builds a fresh model for a supervised thread.
+type Reload<M> = Box<dyn FnMut() -> Result<M, String> + Send>;
+
+/// The message of a caught panic.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
 }
 
 /// Sets the stopped flag when the model thread ends, panics included.
@@ -183,20 +199,58 @@ impl ClassifierHandle {
     }
 
     /// Moves `model` onto a new OS thread fed by a queue of
-    /// `opts.queue` requests and returns a handle to it.
+    /// `opts.queue` requests and returns a handle to it. A panic in the
+    /// model fails that request only; the same model serves the next.
     pub fn spawn_with<M: Model>(model: M, opts: WorkerOptions) -> Self {
+        Self::start(model, None, opts)
+    }
+
+    /// Like [`ClassifierHandle::spawn_with`], supervised: after a panic in
+    /// the model (whose state may then be broken) the thread drops it and
+    /// builds a fresh one with `reload` before the next request, a restart
+    /// that [`WorkerHealth::restarts`] counts. While `reload` fails, each
+    /// request fails with the reason and the next one tries again.
+    pub fn spawn_supervised<M: Model>(
+        model: M,
+        reload: impl FnMut() -> Result<M, String> + Send + 'static,
+        opts: WorkerOptions,
+    ) -> Self {
+        Self::start(model, Some(Box::new(reload)), opts)
+    }
+
+    fn start<M: Model>(model: M, mut reload: Option<Reload<M>>, opts: WorkerOptions) -> Self {
         let capacity = opts.queue.max(1);
         let (jobs, mut rx) = mpsc::channel::<Job>(capacity);
         let name = model.name();
         let stopped = Arc::new(AtomicBool::new(false));
+        let restarts = Arc::new(AtomicU32::new(0));
         let flag = StoppedOnDrop(stopped.clone());
         let model_name = name.clone();
+        let restarted = restarts.clone();
         let thread = std::thread::Builder::new()
             .name("classifier".into())
             .spawn(move || {
                 let _flag = flag;
+                let mut model = Some(model);
                 while let Some(job) = rx.blocking_recv() {
                     let _enter = job.span.enter();
+                    if model.is_none()
+                        && let Some(reload) = reload.as_mut()
+                    {
+                        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(reload)) {
+                            Ok(Ok(fresh)) => {
+                                restarted.fetch_add(1, Ordering::SeqCst);
+                                tracing::warn!(model = %model_name, "the model was restarted after a panic");
+                                model = Some(fresh);
+                            }
+                            Ok(Err(why)) => {
+                                tracing::error!(model = %model_name, "restarting the model failed: {why}");
+                            }
+                            Err(panic) => {
+                                tracing::error!(model = %model_name, "restarting the model panicked: {}", panic_text(&*panic));
+                            }
+                        }
+                    }
                     let result = {
                         let _model = tracing::debug_span!(
                             "model",
@@ -204,20 +258,25 @@ impl ClassifierHandle {
                             replies = job.replies.len()
                         )
                         .entered();
-                        // A panic costs this request only: the thread, and
-                        // every request after it, go on.
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            model.predict(&job.replies)
-                        }))
-                        .unwrap_or_else(|panic| {
-                            let why = panic
-                                .downcast_ref::<&str>()
-                                .map(|s| s.to_string())
-                                .or_else(|| panic.downcast_ref::<String>().cloned())
-                                .unwrap_or_else(|| "panic".to_string());
-                            tracing::error!(model = %model_name, "the model panicked: {why}");
-                            Err(ClassifyError::Panicked(why))
-                        })
+                        match &model {
+                            None => Err(ClassifyError::Panicked(
+                                "the model panicked earlier and could not be restarted".into(),
+                            )),
+                            // A panic costs this request only: the thread,
+                            // and every request after it, go on (with a
+                            // fresh model when there is a way to build one).
+                            Some(m) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                                || m.predict(&job.replies),
+                            ))
+                            .unwrap_or_else(|panic| {
+                                let why = panic_text(&*panic);
+                                tracing::error!(model = %model_name, "the model panicked: {why}");
+                                if reload.is_some() {
+                                    model = None;
+                                }
+                                Err(ClassifyError::Panicked(why))
+                            }),
+                        }
                     };
                     // The asker may have given up; that is not an error here.
                     let _ = job.answer.send(result);
@@ -232,6 +291,7 @@ impl ClassifierHandle {
                 jobs: Mutex::new(Some(jobs)),
                 thread: Mutex::new(thread),
                 stopped,
+                restarts,
                 capacity,
             }),
             name,
@@ -314,6 +374,7 @@ impl ClassifierHandle {
             },
             queued,
             capacity: self.shared.capacity,
+            restarts: self.shared.restarts.load(Ordering::SeqCst),
         }
     }
 
@@ -477,7 +538,8 @@ mod tests {
             WorkerHealth {
                 state: WorkerState::Running,
                 queued: 1,
-                capacity: 1
+                capacity: 1,
+                restarts: 0
             }
         );
         assert!(matches!(
@@ -583,5 +645,58 @@ mod tests {
             handle.classify(one()).await,
             Err(WorkerError::Stopped)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_supervised_thread_rebuilds_the_model_after_a_panic() {
+        let loads = Arc::new(AtomicU32::new(0));
+        let fail_next = Arc::new(AtomicBool::new(true));
+        let (l, f) = (loads.clone(), fail_next.clone());
+        let handle = ClassifierHandle::spawn_supervised(
+            Panics,
+            move || {
+                l.fetch_add(1, Ordering::SeqCst);
+                // The first reload fails, as a missing file would.
+                if f.swap(false, Ordering::SeqCst) {
+                    Err("weights unreadable".to_string())
+                } else {
+                    Ok(Panics)
+                }
+            },
+            WorkerOptions::default(),
+        );
+        let bad = || {
+            vec![crate::text::prepare(Reply {
+                id: "bad".into(),
+                body: "EXPLODE".into(),
+                ..Default::default()
+            })]
+        };
+        assert!(handle.classify(bad()).await.is_err());
+        assert_eq!(
+            loads.load(Ordering::SeqCst),
+            0,
+            "no reload before a request needs it"
+        );
+        // The reload fails: this request fails with the reason, the next tries again.
+        match handle.classify(one()).await {
+            Err(WorkerError::Classify(ClassifyError::Panicked(why))) => {
+                assert!(why.contains("could not be restarted"), "{why}");
+            }
+            other => panic!("expected the failed restart, got {other:?}"),
+        }
+        assert_eq!(handle.health().restarts, 0);
+        let preds = handle
+            .classify(one())
+            .await
+            .expect("served by a fresh model");
+        assert_eq!(preds.len(), 1);
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+        assert_eq!(handle.health().restarts, 1);
+        assert!(handle.is_alive());
+        // Without a panic the model is kept.
+        handle.classify(one()).await.unwrap();
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+        assert!(handle.shutdown().await.is_ok());
     }
 }
