@@ -608,3 +608,45 @@ async fn a_database_that_takes_no_writes_stops_the_worker_and_loses_nothing() {
         .count();
     assert_eq!(left, 5, "every message stays in the inbox");
 }
+
+/// `worker --once` on SQLite (several workers on one machine): it drains
+/// the mailbox, then the queue, and exits; a second worker started after
+/// it finds nothing to do; a processing-only worker without a mailbox
+/// exits at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_with_once_drains_mailbox_and_queue_and_exits() {
+    let (dir, msgs) = inbox_of(40);
+    let db = format!("sqlite://{}", dir.path().join("w.db").display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ar-triage"))
+            .arg("worker")
+            .args(args)
+            .args(["--db", &db, "--once"])
+            .env("AR_TRIAGE_MODELS", dir.path().join("no-models"))
+            .env("AR_TRIAGE_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let inbox = dir.path().join("inbox");
+    let first = run(&["--maildir", inbox.to_str().unwrap(), "--worker-id", "a"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let said = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        said.contains("queued 40 of 40") && said.contains("processed 40 messages: 40 new items"),
+        "{said}"
+    );
+    let again = run(&["--maildir", inbox.to_str().unwrap(), "--worker-id", "b"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("processed 0 messages"));
+    let only = run(&["--worker-id", "c"]);
+    assert!(only.status.success());
+    let store = ar_triage::store::Store::connect(&db).await.unwrap();
+    assert_eq!(store.count_items().await.unwrap(), msgs.len() as i64);
+    assert_eq!(store.queue_depth().await.unwrap(), Default::default());
+    assert_eq!(std::fs::read_dir(inbox.join("new")).unwrap().count(), 0);
+    store.close().await;
+}
