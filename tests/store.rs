@@ -692,6 +692,11 @@ async fn queue_claims_are_exclusive_expire_and_finish(store: &Store) {
         ["q3", "q4"]
     );
     assert_eq!(store.renew_inbound("c", long).await.unwrap(), 2);
+    // What a worker still holds when it claims again (its finishing
+    // failed) comes back to it.
+    let again = store.claim_inbound("c", 10, long).await.unwrap();
+    assert_eq!(refs(&again), ["q3", "q4"]);
+    assert!(again.iter().all(|c| c.claims == 3), "b, c, and c again");
 
     // A claim whose lease ran out is a dead worker's: taken over.
     assert_eq!(store.renew_inbound("a", Duration::ZERO).await.unwrap(), 3);
@@ -735,7 +740,11 @@ async fn concurrent_claims_take_each_queued_message_once(store: &Store) {
                 if batch.is_empty() {
                     return got;
                 }
-                got.extend(batch.into_iter().map(|c| c.raw.source_ref));
+                for c in batch {
+                    // As a worker does once the message is stored.
+                    store.finish_inbound(&c.raw.bytes).await.unwrap();
+                    got.push(c.raw.source_ref);
+                }
             }
         }));
     }

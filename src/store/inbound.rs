@@ -78,8 +78,11 @@ impl Store {
     }
 
     /// Claims up to `n` queued messages for `worker` until `lease` from now,
-    /// oldest first: rows nobody holds, and rows whose holder's lease ran
-    /// out (a dead worker's). On PostgreSQL the rows are picked `FOR UPDATE
+    /// oldest first: rows nobody holds, rows whose holder's lease ran out
+    /// (a dead worker's), and rows `worker` itself still holds (a worker
+    /// claims again only once its last batch is done, so such a row is one
+    /// whose finishing failed: it comes back, is found stored, and is
+    /// finished then). On PostgreSQL the rows are picked `FOR UPDATE
     /// SKIP LOCKED`, so concurrent workers never wait on each other nor
     /// claim the same row; SQLite runs one writer at a time.
     pub async fn claim_inbound(
@@ -95,7 +98,7 @@ impl Store {
         };
         let sql = format!(
             "UPDATE inbound SET claimed_by = $1, lease_until = $2, claims = claims + 1 \
-             WHERE id IN (SELECT id FROM inbound WHERE lease_until IS NULL OR lease_until < $3 \
+             WHERE id IN (SELECT id FROM inbound WHERE lease_until IS NULL OR lease_until < $3 OR claimed_by = $1 \
              ORDER BY id LIMIT $4{skip_locked}) \
              RETURNING id, source, source_ref, raw, arrived, claims"
         );
