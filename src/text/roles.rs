@@ -361,6 +361,7 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
     let notice = sentences.iter().any(|s| RE_PAY.is_match(&s.text));
     let po_problem = sentences.iter().any(|s| {
         RE_PO_WORD.is_match(&s.text) && RE_PO_PROBLEM.is_match(&s.text)
+            || RE_NOT_A_PO.is_match(&s.text)
             || cues::po_exhausted(&s.text)
             || cues::po_quantity(&s.text)
     });
@@ -632,8 +633,46 @@ fn plausible_po(value: &str) -> bool {
     value.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
+/// Words right before a number that make it another document's: a quote,
+/// estimate, contract or agreement ("per your quote Q-2291", "Angebot
+/// 2291", "contrat n° 88-4"). "Quote" and "offer" count only as nouns
+/// (after a determiner), since "please quote 4500123 on the invoice" names
+/// the PO to use.
+static RE_OTHER_DOC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:your|our|the|per|this|that|an?|attached|signed|accepted|approved)\s+(?:\w+\s+)?(?:quote|estimate|proposal|offer)|\b(?:quotation|contract|(?:master\s+)?agreement|msa|angebot\w*|kostenvoranschlag\w*|\w*vertrag\w*|devis|contrat|offre|cotizaci[oó]n|presupuesto|contrato|oferta|offerte|overeenkomst|or[cç]amento|cota[cç][aã]o|proposta))(?:\s*(?:no\.?|nr\.?|number|n[º°]|ref\.?))?\s*[:#]?\s*$",
+    )
+});
+
+/// Words after a number, in its sentence, that say it is no PO at all
+/// ("MSA-2024-117, which is your master agreement number, not a purchase
+/// order"): the number on the invoice that must go.
+static RE_NOT_A_PO_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^[^.;!?]{0,90}?(?:\bnot\s+(?:a|an|our|the)\s+(?:valid\s+)?(?:po|p\.o\.|purchase\s+order)\b|\b(?:is|'s)\s+(?:your|our|the)\s+(?:master\s+)?(?:agreement|contract|quote|quotation|msa)\s+(?:number|no\b|ref))",
+    )
+});
+
+/// A sentence that says a number is no PO: a PO problem.
+static RE_NOT_A_PO: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\bnot\s+(?:a|an|our|the)\s+(?:valid\s+)?(?:po|p\.o\.|purchase\s+order)\b")
+});
+
+/// The text of the at most `n` bytes of `text` before byte `at`, from a
+/// character boundary.
+fn before(text: &str, at: usize, n: usize) -> &str {
+    let head = &text[..at];
+    let start = head
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| i + n >= at)
+        .unwrap_or(at);
+    &head[start..]
+}
+
 /// Gives the PO at byte range `bs..be` of `text` its role by the words
 /// around it: new, old, or neutral (decided once the whole reply is read).
+/// A number named as a quote's, a contract's or an agreement's is no PO.
 fn po_role(
     text: &str,
     bs: usize,
@@ -643,6 +682,13 @@ fn po_role(
     facts: &mut Vec<RoleFact>,
     neutral: &mut Vec<RoleFact>,
 ) {
+    if RE_OTHER_DOC_BEFORE.is_match(before(text, bs, 48)) {
+        return;
+    }
+    if RE_NOT_A_PO_AFTER.is_match(&text[be..]) {
+        push(facts, Role::OldPo, value, span, 0.9);
+        return;
+    }
     match cues::po_hint(text, bs, be) {
         cues::PoHint::New => push(facts, Role::NewPo, value, span, 0.9),
         cues::PoHint::Old => push(facts, Role::OldPo, value, span, 0.9),
@@ -703,7 +749,10 @@ fn unlabelled_pos(
         // long ones count, never a 3-3-4 phone shape.
         let phone = RE_PHONE_SHAPE.is_match(&value)
             || (!speaks_of_po && RE_BARE_PHONE_SHAPE.is_match(&value));
-        if digits < 4 || (numeric && (digits < 8 || phone)) {
+        // A shorter run of digits counts right after the PO word ("the
+        // purchase order for this engagement is 7800412").
+        let named_po = digits >= 6 && RE_PO_WORD.is_match(before(text, m.start(), 40));
+        if digits < 4 || (numeric && (phone || (digits < 8 && !named_po))) {
             continue;
         }
         // Phone numbers, postcodes and register numbers stand after their
@@ -829,6 +878,9 @@ mod tests {
             &*RE_PO_PREP,
             &*RE_PHONE_SHAPE,
             &*RE_BARE_PHONE_SHAPE,
+            &*RE_OTHER_DOC_BEFORE,
+            &*RE_NOT_A_PO_AFTER,
+            &*RE_NOT_A_PO,
             &*RE_MATURITY_BEFORE,
             &*RE_INVOICE_WORD,
             &*RE_TODAY,
@@ -944,6 +996,40 @@ mod tests {
         );
         assert_eq!(values(&r, Role::OldPo), ["4500120988"]);
         assert_eq!(values(&r, Role::NewPo), ["4500131266"]);
+    }
+
+    #[test]
+    fn quote_contract_and_agreement_numbers_are_no_pos() {
+        let r = read_reply(
+            "Hello Nadia,\n\nThe invoice is in euros, but our PO 71-40388 was raised in \
+             sterling as per your quote QT-5518. Please reissue it in GBP.\n\nThanks,\nOwen\n",
+            "Tue, 09 Mar 2027 10:10:44 +0000",
+            Some("en-GB"),
+        );
+        assert_eq!(values(&r, Role::NewPo), ["71-40388"]);
+        let r = read_reply(
+            "Hi,\n\nThe PO box on your invoice says CTR-2023-88, which is our framework \
+             agreement number, not a purchase order. The purchase order for this work is \
+             6600931.\n\nKind regards,\nAP\n",
+            "Tue, 09 Mar 2027 10:10:44 +0000",
+            Some("en-US"),
+        );
+        assert_eq!(values(&r, Role::NewPo), ["6600931"]);
+        assert!(!values(&r, Role::NewPo).contains(&"CTR-2023-88".to_string()));
+        let r = read_reply(
+            "Hallo,\n\ndie Bestellung 4500120988 ist geschlossen. Bitte verwenden Sie die neue \
+             Bestellnummer 4500771203, nicht die Nummer aus dem Angebot 2024-117.\n",
+            "Tue, 09 Mar 2027 10:10:44 +0100",
+            Some("de-DE"),
+        );
+        assert_eq!(values(&r, Role::NewPo), ["4500771203"]);
+        // "Quote" as a verb still names the PO to use.
+        let r = read_reply(
+            "The old PO 4500120988 is closed. Please quote our PO 4500882211 on the corrected invoice.\n",
+            "Tue, 09 Mar 2027 10:10:44 +0000",
+            Some("en-GB"),
+        );
+        assert_eq!(values(&r, Role::NewPo), ["4500882211"]);
     }
 
     #[test]
