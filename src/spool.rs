@@ -174,9 +174,11 @@ impl Source for QueueSource {
 /// lease, standing by while another does, until `stop` (or, with
 /// `opts.once`, until the mailbox has nothing more; a standby then returns
 /// at once). A message is acknowledged to the mailbox only once it is
-/// queued or stored. Store failures that pass (a restart, a lock) are
-/// retried after the poll interval; a database that takes no writes stops
-/// the poller with [`PipelineError::Unwritable`].
+/// queued or stored. The holder polls at least every third of a lease
+/// (IMAP IDLE wakes it sooner), since each poll renews the lease. Failed
+/// polls (a restart, a lock, a lost connection) are retried with
+/// [`backoff`]; a database that takes no writes stops the poller with
+/// [`PipelineError::Unwritable`].
 pub async fn spool<S: Source>(
     store: &Store,
     source: &mut S,
@@ -202,8 +204,10 @@ pub async fn spool<S: Source>(
             Ok(Polled::More) => continue,
             Ok(Polled::Empty) if opts.once => break,
             Ok(Polled::Empty) => {
+                // The lease is renewed on each poll, so the wait for mail
+                // stays under a third of it whatever the poll interval.
                 tokio::select! {
-                    r = source.wait(opts.ingest.poll) => {
+                    r = source.wait(opts.ingest.poll.min(standby)) => {
                         if let Err(e) = r {
                             tracing::warn!(source = %mailbox, "waiting for mail failed: {e}");
                         }

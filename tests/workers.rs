@@ -650,3 +650,67 @@ async fn a_worker_with_once_drains_mailbox_and_queue_and_exits() {
     assert_eq!(std::fs::read_dir(inbox.join("new")).unwrap().count(), 0);
     store.close().await;
 }
+
+/// A poll interval longer than the lease neither lets the lease run out
+/// under a live poller (standbys taking turns) nor leaves new mail waiting
+/// for the interval: the holder polls every third of a lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poller_keeps_its_lease_whatever_the_poll_interval() {
+    let (dir, _) = inbox_of(0);
+    let path = dir.path().join("lease.db");
+    let db = format!("sqlite://{}", path.display());
+    let store = ar_triage::store::Store::connect(&db).await.unwrap();
+    let inbox = dir.path().join("inbox");
+    let spawn = |id: &str| {
+        let log = std::fs::File::create(dir.path().join(format!("{id}.log"))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_ar-triage"))
+            .args(["worker", "--maildir", inbox.to_str().unwrap(), "--db", &db])
+            .args([
+                "--worker-id",
+                id,
+                "--lease",
+                "2",
+                "--poll",
+                "60",
+                "--queue-poll-ms",
+                "100",
+            ])
+            .env("AR_TRIAGE_MODELS", dir.path().join("no-models"))
+            .env("AR_TRIAGE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Worker {
+            id: id.to_string(),
+            child,
+        }
+    };
+    let mut workers = vec![spawn("p1"), spawn("p2")];
+    let mailbox = format!("maildir:{}", inbox.display());
+    let mut holders = BTreeSet::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(7) {
+        if let Some(h) = store.mailbox_holder(&mailbox).await.unwrap() {
+            holders.insert(h);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        holders.len(),
+        1,
+        "the lease changed hands under a live poller: {holders:?}"
+    );
+    let (name, bytes) = &messages()[0];
+    std::fs::write(inbox.join("new").join(name), bytes).unwrap();
+    let waited = Instant::now();
+    while store.count_items().await.unwrap() < 1 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "new mail waited for the 60 s poll"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop_all(&mut workers);
+    store.close().await;
+}
