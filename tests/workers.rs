@@ -90,6 +90,16 @@ struct Worker {
     child: Child,
 }
 
+/// A test that fails leaves no worker running behind it.
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn spawn_worker(dir: &Path, db: &str, id: &str) -> Worker {
     let inbox = dir.join("inbox");
     spawn_worker_on(dir, &["--maildir", inbox.to_str().unwrap()], db, id)
