@@ -102,17 +102,18 @@ impl Drop for Worker {
 
 fn spawn_worker(dir: &Path, db: &str, id: &str) -> Worker {
     let inbox = dir.join("inbox");
-    spawn_worker_on(dir, &["--maildir", inbox.to_str().unwrap()], db, id)
+    spawn_worker_on(dir, &["--maildir", inbox.to_str().unwrap()], db, id, "1")
 }
 
-/// A worker polling the mailbox `inbox` names (`--maildir DIR`, `--imap URL`).
-fn spawn_worker_on(dir: &Path, inbox: &[&str], db: &str, id: &str) -> Worker {
+/// A worker polling the mailbox `inbox` names (`--maildir DIR`, `--imap
+/// URL`) every `poll` seconds, with a 2 s lease.
+fn spawn_worker_on(dir: &Path, inbox: &[&str], db: &str, id: &str, poll: &str) -> Worker {
     let log = std::fs::File::create(dir.join(format!("{id}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_ar-triage"))
         .arg("worker")
         .args(inbox)
         .args(["--db", db, "--worker-id", id])
-        .args(["--lease", "2", "--queue-poll-ms", "100", "--poll", "1"])
+        .args(["--lease", "2", "--queue-poll-ms", "100", "--poll", poll])
         .env("AR_TRIAGE_MODELS", dir.join("no-models"))
         .env("AR_TRIAGE_LOG", "warn")
         .env("AR_TRIAGE_IMAP_PASSWORD", IMAP_PASSWORD)
@@ -541,8 +542,8 @@ async fn an_imap_server_away_mid_poll_is_reconnected_and_nothing_is_lost() {
     let db = pg.cli_url();
     let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
     let mut workers = vec![
-        spawn_worker_on(dir.path(), &["--imap", &url], &db, "i1"),
-        spawn_worker_on(dir.path(), &["--imap", &url], &db, "i2"),
+        spawn_worker_on(dir.path(), &["--imap", &url], &db, "i1", "1"),
+        spawn_worker_on(dir.path(), &["--imap", &url], &db, "i2", "1"),
     ];
     let waited = Instant::now();
     while count(&mut conn, "SELECT COUNT(*) FROM items").await < 30 {
@@ -672,29 +673,13 @@ async fn the_poller_keeps_its_lease_whatever_the_poll_interval() {
     let store = ar_triage::store::Store::connect(&db).await.unwrap();
     let inbox = dir.path().join("inbox");
     let spawn = |id: &str| {
-        let log = std::fs::File::create(dir.path().join(format!("{id}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ar-triage"))
-            .args(["worker", "--maildir", inbox.to_str().unwrap(), "--db", &db])
-            .args([
-                "--worker-id",
-                id,
-                "--lease",
-                "2",
-                "--poll",
-                "60",
-                "--queue-poll-ms",
-                "100",
-            ])
-            .env("AR_TRIAGE_MODELS", dir.path().join("no-models"))
-            .env("AR_TRIAGE_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Worker {
-            id: id.to_string(),
-            child,
-        }
+        spawn_worker_on(
+            dir.path(),
+            &["--maildir", inbox.to_str().unwrap()],
+            &db,
+            id,
+            "60",
+        )
     };
     let mut workers = vec![spawn("p1"), spawn("p2")];
     let mailbox = format!("maildir:{}", inbox.display());

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use sqlx::Row;
 
-use super::messages::{UPSERT_CHECKPOINT, content_hash};
-use super::{Store, StoreError, clean, now, on_pool};
+use super::messages::content_hash;
+use super::{Store, StoreError, clean, now, on_pool, write_checkpoint};
 use crate::domain::message::RawMessage;
 
 /// A queued message a worker claimed.
@@ -65,12 +65,7 @@ impl Store {
             .rows_affected()
                 > 0;
             if let Some(cp) = &raw.checkpoint {
-                sqlx::query(UPSERT_CHECKPOINT)
-                    .bind(clean(&cp.key))
-                    .bind(clean(&cp.value))
-                    .bind(&ts)
-                    .execute(&mut *tx)
-                    .await?;
+                write_checkpoint!(&mut *tx, cp, &ts);
             }
             tx.commit().await?;
             Ok(queued)

@@ -6,8 +6,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::audit::{AuditEntry, append_audit};
-use super::write_promise;
 use super::{Store, StoreError, clean, now, on_pool};
+use super::{write_checkpoint, write_promise};
 use crate::domain::message::{Checkpoint, RawMessage};
 use crate::domain::{Attachment, AttachmentKind, DocumentState, Evidence, Facts, Label};
 use crate::domain::{ContactUpdate, InvoiceStatus, Promise, TrackedPromise};
@@ -360,12 +360,7 @@ impl Store {
                 }
             };
             if let Some(cp) = &m.raw.checkpoint {
-                sqlx::query(UPSERT_CHECKPOINT)
-                    .bind(clean(&cp.key))
-                    .bind(clean(&cp.value))
-                    .bind(&ts)
-                    .execute(&mut *tx)
-                    .await?;
+                write_checkpoint!(&mut *tx, cp, &ts);
             }
             tx.commit().await?;
             Ok(outcome)
@@ -402,12 +397,7 @@ impl Store {
     pub async fn save_checkpoint(&self, cp: &Checkpoint) -> Result<(), StoreError> {
         let ts = now();
         on_pool!(self, |pool| {
-            sqlx::query(UPSERT_CHECKPOINT)
-                .bind(clean(&cp.key))
-                .bind(clean(&cp.value))
-                .bind(&ts)
-                .execute(pool)
-                .await?;
+            write_checkpoint!(pool, cp, &ts);
             Ok(())
         })
     }
@@ -441,10 +431,6 @@ fn kind_str(kind: crate::domain::AttachmentKind) -> Result<String, StoreError> {
         other => Err(StoreError::Corrupt(format!("attachment kind {other}"))),
     }
 }
-
-/// Writes a checkpoint, replacing the previous value under its key.
-pub(super) const UPSERT_CHECKPOINT: &str = "INSERT INTO checkpoints (key, value, updated_at) VALUES ($1, $2, $3) \
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
 
 /// True when a stored draft's rules allow sending it without a person.
 fn auto_sent(draft: &serde_json::Value) -> bool {

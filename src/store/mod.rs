@@ -192,6 +192,24 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Writes checkpoint `$cp` (replacing the value under its key) with
+/// `$exec` (a pool, or `&mut *tx` inside a transaction), stamped `$ts`.
+macro_rules! write_checkpoint {
+    ($exec:expr, $cp:expr, $ts:expr) => {{
+        let cp: &$crate::domain::message::Checkpoint = $cp;
+        sqlx::query(
+            "INSERT INTO checkpoints (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind($crate::store::clean(&cp.key))
+        .bind($crate::store::clean(&cp.value))
+        .bind($ts)
+        .execute($exec)
+        .await?;
+    }};
+}
+pub(crate) use write_checkpoint;
+
 /// Writes a promise the rules moved on, inside `$tx`, if it is still open
 /// in the store; evaluates to whether it was written.
 macro_rules! write_promise {
