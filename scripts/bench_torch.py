@@ -78,9 +78,12 @@ def run_torch(args):
     bert = model[0].auto_model
     tok = model.tokenizer
     filler_ids = tok(FILLER * 20, add_special_tokens=False)["input_ids"]
+    def ids_of(tokens):
+        return [tok.cls_token_id] + filler_ids[: tokens - 2] + [tok.sep_token_id]
+
     fixed = []
     for tokens in args.fixed_tokens:
-        ids = [tok.cls_token_id] + filler_ids[: tokens - 2] + [tok.sep_token_id]
+        ids = ids_of(tokens)
         input_ids = torch.tensor([ids] * args.batch)
         mask = torch.ones_like(input_ids)
         with torch.inference_mode():
@@ -98,7 +101,9 @@ def run_torch(args):
                 "sequences_per_s": args.batch / statistics.median(w),
             }
         )
+    train = train_step_torch(args, model, ids_of) if args.rust_train else None
     return {
+        "train_step": train,
         "torch": torch.__version__,
         "sentence_transformers": __import__("sentence_transformers").__version__,
         "threads": args.threads,
@@ -117,7 +122,91 @@ def run_torch(args):
     }
 
 
-def table(torch_fig, labels, explain, pipeline=None):
+def train_step_torch(args, model, ids_of):
+    """A training step as `ar-triage train` runs it, in PyTorch.
+
+    Layers below `trained_from_layer` are frozen and run once, before
+    timing; the top layers and a linear head over the mean-pooled states are
+    trained with dropout 0.1 on the pooled embedding, BCE-with-logits and
+    AdamW (lr 1e-4 for the encoder, 2e-3 for the head, weight decay 0.01).
+    The shape, the layer split and the step count come from ar-triage's own
+    figures, so both sides time the same work.
+    """
+    import copy
+
+    import torch
+
+    rust = json.load(open(args.rust_train))
+    tokens, batch, start, steps = (
+        rust["tokens"],
+        rust["batch"],
+        rust["trained_from_layer"],
+        rust["steps"],
+    )
+    bert = copy.deepcopy(model[0].auto_model).eval()  # no dropout inside the encoder
+    layers = bert.encoder.layer
+    input_ids = torch.tensor([ids_of(tokens)] * batch)
+
+    def run(layer, h):
+        out = layer(h)
+        return out[0] if isinstance(out, tuple) else out
+
+    with torch.no_grad():
+        h = bert.embeddings(input_ids=input_ids)
+        for layer in layers[:start]:
+            h = run(layer, h)
+    frozen = h.detach()
+    for p in bert.parameters():
+        p.requires_grad_(False)
+    top = list(layers[start:])
+    enc_params = [p for layer in top for p in layer.parameters()]
+    for p in enc_params:
+        p.requires_grad_(True)
+    head = torch.nn.Linear(frozen.shape[-1], 4)
+    dropout = torch.nn.Dropout(0.1)
+    opt = torch.optim.AdamW(
+        [
+            {"params": enc_params, "lr": 1e-4},
+            {"params": list(head.parameters()), "lr": 2e-3},
+        ],
+        weight_decay=0.01,
+    )
+    targets = torch.zeros(batch, 4)
+    for i in range(batch):
+        if i % 5 < 4:
+            targets[i, i % 5] = 1.0
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        x = frozen
+        for layer in top:
+            x = run(layer, x)
+        logits = head(dropout(x.mean(1)))
+        loss = loss_fn(logits, targets)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    step()
+    step()
+    walls = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        walls.append((time.perf_counter() - t) * 1e3)
+    p50 = statistics.median(walls)
+    return {
+        "tokens": tokens,
+        "batch": batch,
+        "trained_from_layer": start,
+        "steps": steps,
+        "step_ms_p50": p50,
+        "sequences_per_s": batch * 1e3 / p50,
+    }
+
+
+def table(torch_fig, labels, explain, pipeline=None, train=None):
     rows = []
 
     def ratio(a, b):
@@ -178,6 +267,16 @@ def table(torch_fig, labels, explain, pipeline=None):
                 "",
             )
         )
+    if train and torch_fig.get("train_step"):
+        theirs = torch_fig["train_step"]
+        rows.append(
+            (
+                f"training step, {train['batch']} x {train['tokens']} tokens, ms",
+                f"{train['step_ms_p50']:.0f}",
+                f"{theirs['step_ms_p50']:.0f}",
+                ratio(theirs["step_ms_p50"], train["step_ms_p50"]) + " speed",
+            )
+        )
     rss = max(labels["peak_rss_mib"] or 0, explain["peak_rss_mib"] or 0)
     rows.append(
         (
@@ -203,6 +302,7 @@ def main():
     p.add_argument("--rust-labels", required=True)
     p.add_argument("--rust-explain", required=True)
     p.add_argument("--rust-pipeline")
+    p.add_argument("--rust-train")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--latency-replies", type=int, default=100)
@@ -216,7 +316,8 @@ def main():
     labels = json.load(open(args.rust_labels))
     explain = json.load(open(args.rust_explain))
     pipeline = json.load(open(args.rust_pipeline)) if args.rust_pipeline else None
-    print(table(torch_fig, labels, explain, pipeline))
+    train = json.load(open(args.rust_train)) if args.rust_train else None
+    print(table(torch_fig, labels, explain, pipeline, train))
     diff = torch_fig["max_abs_diff_embeddings"]
     print(
         f"\nembeddings: max abs diff {diff:.2e} over {torch_fig['embeddings_compared']} texts "
@@ -228,7 +329,12 @@ def main():
     )
     json.dump(
         {
-            "ar_triage": {"labels": labels, "explain": explain, "pipeline": pipeline},
+            "ar_triage": {
+                "labels": labels,
+                "explain": explain,
+                "pipeline": pipeline,
+                "train_step": train,
+            },
             "torch": torch_fig,
         },
         open(args.json, "w"),

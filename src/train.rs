@@ -313,6 +313,93 @@ impl Trainer {
         self.net.forward_from(&hidden, &b, self.from, mask.as_ref())
     }
 
+    /// Runs the frozen layers once over every window of `set` and keeps
+    /// their output, so that training steps start at layer `from`.
+    fn cache_frozen(&self, set: &mut [Example], bar: &ProgressBar) -> candle_core::Result<()> {
+        let mut items: Vec<(usize, usize)> = set
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| (0..e.windows.len()).map(move |w| (i, w)))
+            .collect();
+        items.sort_by_key(|&(i, w)| std::cmp::Reverse(set[i].windows[w].ids.len()));
+        let mut cached: Vec<Vec<Option<Tensor>>> =
+            set.iter().map(|e| vec![None; e.windows.len()]).collect();
+        for chunk in items.chunks(32) {
+            let group: Vec<Vec<Window>> = chunk
+                .iter()
+                .map(|&(i, w)| vec![set[i].windows[w].clone()])
+                .collect();
+            let b = make_batch(&group, &self.device)?;
+            let h = self.net.encoder.embed(&b.ids)?;
+            let h = self
+                .net
+                .encoder
+                .forward_layers(&h, &b.attention, 0, self.from)?
+                .detach();
+            for (row, &(i, w)) in chunk.iter().enumerate() {
+                let len = set[i].windows[w].ids.len();
+                cached[i][w] = Some(h.get(row)?.narrow(0, 0, len)?.contiguous()?);
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        for (e, c) in set.iter_mut().zip(cached) {
+            e.cached = c.into_iter().flatten().collect();
+        }
+        Ok(())
+    }
+
+    /// One AdamW optimiser per learning rate: the encoder layers and the head.
+    fn optimizers(
+        &self,
+        lr_encoder: f64,
+        lr_head: f64,
+        weight_decay: f64,
+    ) -> candle_core::Result<(AdamW, AdamW)> {
+        let vars: Vec<(String, Var)> = {
+            let data = self.varmap.data().lock().expect("varmap lock");
+            let mut v: Vec<_> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        let (head_vars, enc_vars): (Vec<_>, Vec<_>) = vars
+            .into_iter()
+            .partition(|(k, _)| k.starts_with("classifier."));
+        let params = |lr: f64| ParamsAdamW {
+            lr,
+            weight_decay,
+            ..Default::default()
+        };
+        Ok((
+            AdamW::new(
+                enc_vars.into_iter().map(|(_, v)| v).collect(),
+                params(lr_encoder),
+            )?,
+            AdamW::new(
+                head_vars.into_iter().map(|(_, v)| v).collect(),
+                params(lr_head),
+            )?,
+        ))
+    }
+
+    /// One optimisation step on `batch`: forward from the cached states with
+    /// dropout, the loss, its gradients and every optimiser's update.
+    /// Returns the batch's loss.
+    fn step(
+        &self,
+        batch: &[&Example],
+        rng: &mut StdRng,
+        dropout: f32,
+        optimizers: &mut [&mut AdamW],
+    ) -> candle_core::Result<f64> {
+        let logits = self.logits(batch, Some((rng, dropout)))?;
+        let loss = bce_with_logits(&logits, &self.targets(batch)?)?;
+        let grads = loss.backward()?;
+        for opt in optimizers.iter_mut() {
+            opt.step(&grads)?;
+        }
+        Ok(loss.to_scalar::<f32>()? as f64)
+    }
+
     fn targets(&self, batch: &[&Example]) -> candle_core::Result<Tensor> {
         let t: Vec<f32> = batch.iter().flat_map(|e| e.targets).collect();
         Tensor::from_vec(t, (batch.len(), 4), &self.device)
@@ -493,61 +580,12 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainingRecord, TrainError> {
         .sum();
     let bar = progress_bar(cfg.progress, n_windows, "encoding (frozen layers)");
     for set in [&mut train_set, &mut val_set] {
-        let mut items: Vec<(usize, usize)> = set
-            .iter()
-            .enumerate()
-            .flat_map(|(i, e)| (0..e.windows.len()).map(move |w| (i, w)))
-            .collect();
-        items.sort_by_key(|&(i, w)| std::cmp::Reverse(set[i].windows[w].ids.len()));
-        let mut cached: Vec<Vec<Option<Tensor>>> =
-            set.iter().map(|e| vec![None; e.windows.len()]).collect();
-        for chunk in items.chunks(32) {
-            let group: Vec<Vec<Window>> = chunk
-                .iter()
-                .map(|&(i, w)| vec![set[i].windows[w].clone()])
-                .collect();
-            let b = make_batch(&group, &device)?;
-            let h = trainer.net.encoder.embed(&b.ids)?;
-            let h = trainer
-                .net
-                .encoder
-                .forward_layers(&h, &b.attention, 0, from)?
-                .detach();
-            for (row, &(i, w)) in chunk.iter().enumerate() {
-                let len = set[i].windows[w].ids.len();
-                cached[i][w] = Some(h.get(row)?.narrow(0, 0, len)?.contiguous()?);
-            }
-            bar.inc(chunk.len() as u64);
-        }
-        for (e, c) in set.iter_mut().zip(cached) {
-            e.cached = c.into_iter().flatten().collect();
-        }
+        trainer.cache_frozen(set, &bar)?;
     }
     bar.finish_and_clear();
 
-    // Optimisers: one per learning rate.
-    let vars: Vec<(String, Var)> = {
-        let data = trainer.varmap.data().lock().expect("varmap lock");
-        let mut v: Vec<_> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    };
-    let (head_vars, enc_vars): (Vec<_>, Vec<_>) = vars
-        .into_iter()
-        .partition(|(k, _)| k.starts_with("classifier."));
-    let params = |lr: f64| ParamsAdamW {
-        lr,
-        weight_decay: cfg.weight_decay,
-        ..Default::default()
-    };
-    let mut opt_enc = AdamW::new(
-        enc_vars.into_iter().map(|(_, v)| v).collect(),
-        params(cfg.lr_encoder),
-    )?;
-    let mut opt_head = AdamW::new(
-        head_vars.into_iter().map(|(_, v)| v).collect(),
-        params(cfg.lr_head),
-    )?;
+    let (mut opt_enc, mut opt_head) =
+        trainer.optimizers(cfg.lr_encoder, cfg.lr_head, cfg.weight_decay)?;
 
     let steps_per_epoch = train_set.len().div_ceil(cfg.batch_size);
     let total_steps = (steps_per_epoch * cfg.epochs).max(1);
@@ -581,12 +619,12 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainingRecord, TrainError> {
             opt_enc.set_learning_rate(cfg.lr_encoder * scale);
             opt_head.set_learning_rate(cfg.lr_head * scale);
             let batch: Vec<&Example> = idx.iter().map(|&i| &train_set[i]).collect();
-            let logits = trainer.logits(&batch, Some((&mut rng, cfg.dropout)))?;
-            let loss = bce_with_logits(&logits, &trainer.targets(&batch)?)?;
-            let grads = loss.backward()?;
-            opt_enc.step(&grads)?;
-            opt_head.step(&grads)?;
-            loss_sum += loss.to_scalar::<f32>()? as f64;
+            loss_sum += trainer.step(
+                &batch,
+                &mut rng,
+                cfg.dropout,
+                &mut [&mut opt_enc, &mut opt_head],
+            )?;
             step += 1;
             bar.inc(1);
         }
@@ -688,6 +726,84 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainingRecord, TrainError> {
     };
     write_json(&cfg.out.join("training-record.json"), &record)?;
     Ok(record)
+}
+
+/// The speed of training steps at one fixed shape, beside PyTorch's in
+/// `scripts/bench-vs-torch`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepTiming {
+    /// Tokens per sequence.
+    pub tokens: usize,
+    /// Sequences per step.
+    pub batch: usize,
+    /// Layers from this index up were trained, as in [`TrainConfig`].
+    pub trained_from_layer: usize,
+    /// Timed steps (after two warm-up steps).
+    pub steps: usize,
+    /// Median wall time of one step, in milliseconds.
+    pub step_ms_p50: f64,
+    /// Sequences per second at the median step.
+    pub sequences_per_s: f64,
+}
+
+/// Times `steps` training steps exactly as [`train`] runs them (forward
+/// from the cached frozen layers with dropout, the loss, backward, both
+/// AdamW updates) on `batch` copies of `window`, the shipped configuration's
+/// layers and learning rates. The frozen layers run once, before timing,
+/// as they do in training.
+pub fn time_steps(
+    base_model: &Path,
+    window: &Window,
+    batch: usize,
+    steps: usize,
+) -> Result<StepTiming, TrainError> {
+    let cfg = TrainConfig::default();
+    let device = Device::Cpu;
+    let cfg_path = base_model.join("config.json");
+    let bert_cfg = read_config(&cfg_path).map_err(io_err(&cfg_path))?;
+    let from = cfg.trained_from_layer.min(bert_cfg.num_hidden_layers);
+    let (net, varmap) = trainable_net(base_model, &bert_cfg, from, &device)?;
+    let trainer = Trainer {
+        net,
+        varmap,
+        from,
+        device,
+    };
+    let mut set: Vec<Example> = (0..batch.max(1))
+        .map(|i| Example {
+            windows: vec![window.clone()],
+            targets: std::array::from_fn(|li| f32::from(u8::from(i % 5 == li))),
+            tokens: window.ids.len(),
+            cached: Vec::new(),
+        })
+        .collect();
+    trainer.cache_frozen(&mut set, &ProgressBar::hidden())?;
+    let (mut opt_enc, mut opt_head) =
+        trainer.optimizers(cfg.lr_encoder, cfg.lr_head, cfg.weight_decay)?;
+    let refs: Vec<&Example> = set.iter().collect();
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let mut wall_ms = Vec::new();
+    for n in 0..steps.max(1) + 2 {
+        let t = Instant::now();
+        trainer.step(
+            &refs,
+            &mut rng,
+            cfg.dropout,
+            &mut [&mut opt_enc, &mut opt_head],
+        )?;
+        if n >= 2 {
+            wall_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    let p50 = crate::bench::percentile(&wall_ms, 0.5);
+    Ok(StepTiming {
+        tokens: window.ids.len(),
+        batch: refs.len(),
+        trained_from_layer: from,
+        steps: wall_ms.len(),
+        step_ms_p50: p50,
+        sequences_per_s: refs.len() as f64 * 1e3 / p50,
+    })
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), TrainError> {

@@ -25,6 +25,9 @@ pub(super) fn bench(a: BenchArgs) -> Result<i32> {
     if a.pipeline {
         return pipeline_bench(&a);
     }
+    if a.train_step {
+        return train_step_bench(&a);
+    }
     use crate::bench::model as mb;
     let mut replies: Vec<Reply> = Vec::new();
     let text = std::fs::read_to_string(&a.data)
@@ -149,6 +152,37 @@ pub(super) fn bench(a: BenchArgs) -> Result<i32> {
             "evidence_agreement": agreement,
         });
         std::fs::write(path, serde_json::to_string_pretty(&figures)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(0)
+}
+
+/// `bench --train-step`: the median training step at one fixed shape.
+fn train_step_bench(a: &BenchArgs) -> Result<i32> {
+    let paths = locate_models(&a.model.search())
+        .map_err(|e| anyhow::Error::msg(e.to_string()))?
+        .paths();
+    let tok = crate::classify::tokenize::TextTokenizer::load(
+        &paths.base.join("tokenizer.json"),
+        Default::default(),
+    )?;
+    let window = crate::bench::model::filler_window(&tok, a.train_tokens)?;
+    let t = crate::train::time_steps(&paths.base, &window, a.train_batch, a.train_steps)?;
+    println!(
+        "bench: training step, {} sequences of {} tokens, layers {}.. trained",
+        t.batch, t.tokens, t.trained_from_layer
+    );
+    println!(
+        "  threads         {}",
+        candle_core::utils::get_num_threads()
+    );
+    println!(
+        "  step            {:.1} ms (median of {})",
+        t.step_ms_p50, t.steps
+    );
+    println!("  throughput      {:.1} sequences/s", t.sequences_per_s);
+    if let Some(path) = &a.json {
+        std::fs::write(path, serde_json::to_string_pretty(&t)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(0)

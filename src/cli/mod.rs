@@ -405,6 +405,20 @@ pub struct BenchArgs {
     /// `tests/corpus/`, with the time split by stage.
     #[arg(long)]
     pub pipeline: bool,
+    /// Instead of inference, time training steps as `train` runs them
+    /// (the top layers and the head, forward, backward, AdamW) on batches
+    /// of `--train-batch` sequences of `--train-tokens` tokens.
+    #[arg(long)]
+    pub train_step: bool,
+    /// With `--train-step`: tokens per sequence.
+    #[arg(long, default_value_t = 128)]
+    pub train_tokens: usize,
+    /// With `--train-step`: sequences per step (the shipped model trained on 16).
+    #[arg(long, default_value_t = 16)]
+    pub train_batch: usize,
+    /// With `--train-step`: timed steps, after two warm-up steps.
+    #[arg(long, default_value_t = 10)]
+    pub train_steps: usize,
     /// With `--pipeline`: times the messages go through, each time into a
     /// fresh database.
     #[arg(long, default_value_t = 3)]
