@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Conventions checked here: "Friday"/"this Friday" is the coming Friday
-//! (11-20); "next Friday" is the Friday of the next calendar week (11-27);
+//! (11-20), and so is "next Friday" (facts.md); "Friday next week" is the
+//! Friday of the next calendar week (11-27);
 //! "next week" is its Monday (11-23); "next month" is 12-01; "end of the
 //! month" is 11-30; "on the 15th" is the next 15th (12-15); dates without a
 //! year are their next occurrence (15 March → 2027-03-15).
@@ -90,7 +91,7 @@ fn english_relative_dates() {
         ("We pay Friday.", WED, None, &[(Date, "2026-11-20", "Friday")]),
         ("We pay on Friday.", WED, None, &[(Date, "2026-11-20", "Friday")]),
         ("We pay this Friday.", WED, None, &[(Date, "2026-11-20", "this Friday")]),
-        ("We pay next Friday.", WED, None, &[(Date, "2026-11-27", "next Friday")]),
+        ("We pay next Friday.", WED, None, &[(Date, "2026-11-20", "next Friday")]),
         ("We pay next Monday.", WED, None, &[(Date, "2026-11-23", "next Monday")]),
         ("We pay Monday.", WED, None, &[(Date, "2026-11-23", "Monday")]),
         ("Approval is due this Wednesday.", WED, None, &[(Date, "2026-11-18", "this Wednesday")]),
@@ -135,7 +136,7 @@ fn english_relative_dates() {
         ("Sent on 18 November.", WED, None, &[(Date, "2026-11-18", "18 November")]),
         ("Sent on 17 November.", WED, None, &[(Date, "2027-11-17", "17 November")]),
         ("Friday the 20th works.", WED, None, &[(Date, "2026-11-20", "Friday the 20th")]),
-        ("Not Friday but next Friday.", WED, None, &[(Date, "2026-11-20", "Friday"), (Date, "2026-11-27", "next Friday")]),
+        ("Not Friday but Friday next week.", WED, None, &[(Date, "2026-11-20", "Friday"), (Date, "2026-11-27", "Friday next week")]),
     ]);
 }
 
@@ -148,8 +149,8 @@ fn german_dates() {
         ("Wir zahlen übermorgen.", WED, Some("de"), &[(Date, "2026-11-20", "übermorgen")]),
         ("Wir zahlen am Freitag.", WED, Some("de"), &[(Date, "2026-11-20", "Freitag")]),
         ("Wir zahlen diesen Freitag.", WED, Some("de"), &[(Date, "2026-11-20", "diesen Freitag")]),
-        ("Wir zahlen nächsten Freitag.", WED, Some("de"), &[(Date, "2026-11-27", "nächsten Freitag")]),
-        ("Wir zahlen am nächsten Freitag.", WED, Some("de"), &[(Date, "2026-11-27", "nächsten Freitag")]),
+        ("Wir zahlen nächsten Freitag.", WED, Some("de"), &[(Date, "2026-11-20", "nächsten Freitag")]),
+        ("Wir zahlen am nächsten Freitag.", WED, Some("de"), &[(Date, "2026-11-20", "nächsten Freitag")]),
         ("Zahlung Ende des Monats.", WED, Some("de"), &[(Date, "2026-11-30", "Ende des Monats")]),
         ("Zahlung zum Monatsende.", WED, Some("de"), &[(Date, "2026-11-30", "Monatsende")]),
         ("Zahlung Ende nächsten Monats.", WED, Some("de"), &[(Date, "2026-12-31", "Ende nächsten Monats")]),
@@ -213,7 +214,7 @@ fn spanish_dates() {
         ]),
         ("Pagamos el viernes.", WED, Some("es"), &[(Date, "2026-11-20", "viernes")]),
         ("Pagamos este viernes.", WED, Some("es"), &[(Date, "2026-11-20", "este viernes")]),
-        ("Pagamos el próximo viernes.", WED, Some("es"), &[(Date, "2026-11-27", "próximo viernes")]),
+        ("Pagamos el próximo viernes.", WED, Some("es"), &[(Date, "2026-11-20", "próximo viernes")]),
         ("Pagamos el viernes que viene.", WED, Some("es"), &[(Date, "2026-11-27", "viernes que viene")]),
         ("Pagamos a fin de mes.", WED, Some("es"), &[(Date, "2026-11-30", "fin de mes")]),
         ("Pagamos a finales del mes que viene.", WED, Some("es"), &[(Date, "2026-12-31", "finales del mes que viene")]),
@@ -266,8 +267,8 @@ fn portuguese_dates() {
         ("Pagamos na sexta-feira.", WED, Some("pt"), &[(Date, "2026-11-20", "sexta-feira")]),
         ("Pagamos na sexta.", WED, Some("pt"), &[(Date, "2026-11-20", "na sexta")]),
         ("Pagamos nesta sexta.", WED, Some("pt"), &[(Date, "2026-11-20", "nesta sexta")]),
-        ("Pagamos na próxima sexta-feira.", WED, Some("pt"), &[(Date, "2026-11-27", "próxima sexta-feira")]),
-        ("Pagamos na próxima sexta.", WED, Some("pt"), &[(Date, "2026-11-27", "próxima sexta")]),
+        ("Pagamos na próxima sexta-feira.", WED, Some("pt"), &[(Date, "2026-11-20", "próxima sexta-feira")]),
+        ("Pagamos na próxima sexta.", WED, Some("pt"), &[(Date, "2026-11-20", "próxima sexta")]),
         ("Pagamos sexta-feira que vem.", WED, Some("pt"), &[(Date, "2026-11-27", "sexta-feira que vem")]),
         ("É a sexta vez que escrevemos.", WED, Some("pt"), &[]),
         ("Pagamos no fim do mês.", WED, Some("pt"), &[(Date, "2026-11-30", "fim do mês")]),

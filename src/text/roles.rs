@@ -44,7 +44,7 @@ static RE_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
 /// Paying: the promise's own words.
 static RE_PAY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:pa(?:y|ys|id|ying|yment|yments|yable)|go(?:es)?\s+out|went\s+out|going\s+out|sepa|bacs|eft|standing\s+orders?|direct\s+debit|card|clear(?:ed|s|ing)?\s+(?:the|it|this|that|your|our|payment)|execut\w*|ausführ\w*|überweisung\w*|lastschrift|dauerauftrag|prélèvement|exécut\w*|ejecut\w*|domiciliaci\w*|uitgevoerd|uitvoer\w*|débito|remit\w*|transfer\w*|wire[ds]?|wiring|ach|run|cheque|check\s+run|release[ds]?|releasing|settle[ds]?|settling|settlement|disburse\w*|process(?:ed|ing)?|schedul\w*|zahl\w*|bezahl\w*|überw\w*|anweis\w*|angewiesen|begleich\w*|beglichen|ausgleich\w*|zahlungslauf|paiement|pai\w*|payer|payé\w*|pay(?:ons|ez|erons|era|eront|ent)|virement|vir[ée]\w*|régl\w*|règlement|pago|pagar\w*|pagad\w*|pagos|pagam\w*|pagu[eé]\w*|pagará\w*|abon\w*|transferencia|cancelar\w*|liquid\w*|betal\w*|betaal\w*|check\s*#|mailed|overma\w*|overgemaakt|voldoen|voldaan|betaalrun|pagamento|pagar\w*|pago|paga|pagos|transferência|boleto|efetua\w*|quitar\w*|confirming)\b",
+        r"(?i)\b(?:pa(?:y|ys|id|ying|yment|yments|yable)|go(?:es)?\s+out|went\s+out|going\s+out|sepa|bacs|eft|standing\s+orders?|direct\s+debit|card|clear(?:ed|s|ing)?\s+(?:the|it|this|that|your|our|payment)|execut\w*|ausführ\w*|überweisung\w*|lastschrift|dauerauftrag|prélèvement|exécut\w*|ejecut\w*|domiciliaci\w*|uitgevoerd|uitvoer\w*|débito|remit\w*|transfer\w*|wire[ds]?|wiring|ach|run|cheque|check\s+run|release[ds]?|releasing|settle[ds]?|settling|settlement|disburse\w*|process(?:ed|ing)?|schedul\w*|zahl\w*|bezahl\w*|überw\w*|anweis\w*|angewiesen|begleich\w*|beglichen|ausgleich\w*|zahlungslauf|paiement|pai\w*|payer|payé\w*|pay(?:ons|ez|erons|era|eront|ent)|virement|vir[ée]\w*|régl\w*|règlement|pago|pagar\w*|pagad\w*|pagos|pagam\w*|pagu[eé]\w*|pagará\w*|abon\w*|transferencia|cancelar\w*|liquid\w*|betal\w*|betaal\w*|check\s*#|mailed|overma\w*|overgemaakt|voldoen|voldaan|betaalrun|pagamento|pagar\w*|pago|paga|pagos|transferência|boleto|efetua\w*|quitar\w*|confirming|(?:payment\s+|pay\s+|next\s+|this\s+week'?s\s+|the\s+)batch(?:es)?|in\s+the\s+batch)\b",
     )
 });
 
@@ -65,7 +65,7 @@ static RE_BALANCE: LazyLock<Regex> = LazyLock::new(|| {
 /// Sign-off and the approver's return.
 static RE_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:approv\w*|sign(?:ed|s|ing)?[- ]?off|signature|authori[sz]\w*|board|committee|review(?:ed|s)?|back(?:\s+in\s+the\s+office)?(?:\s+(?:on|from|next))?|return(?:s|ing)?|wieder\s+(?:im\s+(?:haus|büro|office)|da|zurück|erreichbar|verfügbar)|freigabe\w*|freigeb\w*|freigegeben|genehmig\w*|zurück|vorstand\w*|ausschuss\w*|sitzung|gremium|aufsichtsrat|validation|valid[eé]\w*|approbation|approuv\w*|de\s+retour|revien\w*|comité|conseil|aprobaci[óo]n|aprob\w*|autoriza\w*|de\s+vuelta|regres\w*|vuelve|junta|goedkeur\w*|akkoord|terug|directie|commissie|vergadering|fiattering|aprova\w*|volta|regress\w*|comitê|diretoria|reunião|conselho|meet(?:s|ing)?|sits|convenes|steering|stuurgroep|komt\s+bijeen|afgetikt|se\s+réunit|se\s+reúne|tagt|lenkungsausschuss)\b",
+        r"(?i)\b(?:approv\w*|sign(?:ed|s|ing)?[- ]?off|signature|authori[sz]\w*|board|committee|review(?:ed|s)?|back(?:\s+in\s+the\s+office)?(?:\s+(?:on|from|next))?|return(?:s|ing)?|wieder\s+(?:im\s+(?:haus|büro|office)|da|zurück|erreichbar|verfügbar)|freigabe\w*|freigeb\w*|freigegeben|genehmig\w*|zurück|vorstand\w*|ausschuss\w*|sitzung|gremium|aufsichtsrat|validation|valid[eé]\w*|approbation|approuv\w*|de\s+retour|revien\w*|comité|conseil|aprobaci[óo]n|aprob\w*|autoriza\w*|de\s+vuelta|regres\w*|vuelve|junta|goedkeur\w*|akkoord|terug|directie|commissie|vergadering|fiattering|aprova\w*|volta|regress\w*|comitê|diretoria|reunião|conselho|meet(?:s|ing)?|sits|convenes|steering|stuurgroep|komt\s+bijeen|afgetikt|se\s+réunit|se\s+reúne|tagt|lenkungsausschuss|away\s+(?:until|till|til|to)|(?:is|'s|are|'re)\s+away|out\s+(?:of\s+(?:the\s+)?office\s+)?(?:until|till|til)|off\s+(?:until|till|til)|on\s+leave|abwesend|im\s+urlaub|en\s+congé|absente?|de\s+vacaciones|ausente|afwezig|met\s+verlof|de\s+f[ée]rias|est[áa]\s+fora)\b",
     )
 });
 
@@ -81,7 +81,15 @@ static RE_NOT_OURS_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// is past, not the day an approval is expected.
 static RE_APPROVED_PAST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:(?:was|were|has\s+been|have\s+been|got|already)\s+(?:\w+\s+)?(?:approved|signed\s+off|authori[sz]ed)|approved\s+(?:on|yesterday|last)|(?:wurde|ist|sind|wurden)\s+(?:\S+\s+){0,3}(?:freigegeben|genehmigt)|a\s+été\s+(?:approuvée?|validée?)|(?:fue|ha\s+sido)\s+aprobad[ao]|is\s+(?:\S+\s+){0,2}goedgekeurd|foi\s+aprovad[ao]|ist\s+(?:\S+\s+){0,3}erfolgt|(?:a|ont)\s+donné\s+(?:son|leur)\s+(?:bon\s+à\s+payer|accord|feu\s+vert|validation)|(?:dio|dieron|ha\s+dado)\s+(?:el\s+|su\s+)?(?:visto\s+bueno|aprobación|ok)|aprobó|(?:deu|deram)\s+(?:o\s+|a\s+)?(?:aval|aprovação|ok))\b",
+        r"(?i)\b(?:(?:was|were|has\s+been|have\s+been|got|already)\s+(?:\w+\s+)?(?:approved|signed\s+off|authori[sz]ed)|approved\s+(?:it\s+)?(?:on|yesterday|last|this\s+morning)|signed\s+(?:it\s+)?off\s+(?:on|yesterday|last|this\s+morning)|(?:first|1st)\s+approval\s+(?:is\s+|was\s+|has\s+been\s+)?(?:done|complete|completed|given|in)|(?:wurde|ist|sind|wurden)\s+(?:\S+\s+){0,3}(?:freigegeben|genehmigt)|a\s+été\s+(?:approuvée?|validée?)|(?:fue|ha\s+sido)\s+aprobad[ao]|is\s+(?:\S+\s+){0,2}goedgekeurd|foi\s+aprovad[ao]|ist\s+(?:\S+\s+){0,3}erfolgt|(?:a|ont)\s+donné\s+(?:son|leur)\s+(?:bon\s+à\s+payer|accord|feu\s+vert|validation)|(?:dio|dieron|ha\s+dado)\s+(?:el\s+|su\s+)?(?:visto\s+bueno|aprobación|ok)|aprobó|(?:deu|deram)\s+(?:o\s+|a\s+)?(?:aval|aprovação|ok))\b",
+    )
+});
+
+/// A writer correcting what they wrote before ("sorry - correction", "I
+/// meant the 14th").
+static RE_CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:correction|correcting\s+(?:myself|my\s+(?:last|previous|earlier))|(?:i|we)\s+meant|(?:i|we)\s+mis(?:typed|wrote|spoke)|typo|korrektur|berichtigung|(?:ich|wir)\s+meinte[n]?|correctif|rectificatif|je\s+voulais\s+dire|corrijo|correcci[oó]n|quise\s+decir|rectifico|correctie|ik\s+bedoelde|corre[cç][aã]o|corrigindo|quis\s+dizer)\b",
     )
 });
 
@@ -135,6 +143,14 @@ static RE_NOT_PAID_AMOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Words in an amount's clause that make it a PO's value or balance, a
+/// limit, a rate, the invoice's own total or a disputed figure.
+static RE_OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:po|p\.o\.|purchase\s+order|remaining|left\s+(?:on|in)|budget|threshold|limit|cap|ceiling|over|above|exceed\w*|rate|per\s+hour|an\s+hour|hourly|/\s*h(?:r|our)?|invoice\s+(?:is|was|total|amount|value)|invoiced|billed|charged|fees?|disput\w*|contest\w*|quer(?:y|ied)|withh[eo]ld\w*|held\s+back|bestell\w*|restbudget|schwelle|grenze|stundensatz|rechnungsbetrag|strittig|bestritten|einbehalt\w*|bon\s+de\s+commande|commande|seuil|plafond|taux|tarif\w*|litig\w*|retenu\w*|pedido|orden\s+de\s+compra|presupuesto|l[íi]mite|umbral|retenid\w*|inkooporder|bestelling|drempel|limiet|betwist\w*|ingehouden|ordem\s+de\s+compra|or[çc]amento|al[çc]ada|retid\w*)\b",
+    )
+});
+
 /// Words that make a payment partial, besides [`cues::mentions_partial`].
 static RE_PARTIAL_MORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -145,7 +161,7 @@ static RE_PARTIAL_MORE: LazyLock<Regex> = LazyLock::new(|| {
 /// "Now", "right away": a payment made or released on the reply's day.
 static RE_NOW: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:now|right\s+away|immediately|as\s+we\s+speak|jetzt|sofort|umgehend|maintenant|immédiatement|ahora\s+mismo|ahora|inmediatamente|meteen|onmiddellijk|agora|imediatamente)\b",
+        r"(?i)\b(?:now|right\s+away|immediately|as\s+we\s+speak|jetzt|sofort|umgehend|maintenant|immédiatement|ahora\s+mismo|ahora|inmediatamente|meteen|onmiddellijk|nu|agora|imediatamente)\b",
     )
 });
 
@@ -378,6 +394,9 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
         if pays && parts {
             out.partial = true;
         }
+        // "Sorry, correction: the run moved to Thursday 25/02": a date of
+        // this sentence replaces the earlier sentences' dates of its role.
+        let correcting = RE_CORRECTION.is_match(text);
         let inherited = if cues.is_empty() && RE_ANAPHOR.is_match(text) {
             previous_cue
         } else {
@@ -462,6 +481,14 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                     if role == Role::ApprovalDate && RE_APPROVED_PAST.is_match(clause_text) {
                         continue;
                     }
+                    if correcting {
+                        let before_count = out.facts.len();
+                        out.facts
+                            .retain(|f| f.role != role || f.span.start >= s.span.start);
+                        if role == Role::PromiseDate && out.facts.len() < before_count {
+                            pay_dates = 0;
+                        }
+                    }
                     if role == Role::PromiseDate {
                         if paid
                             && !RE_FUTURE.is_match(clause_text)
@@ -511,6 +538,23 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                     if !(pays || (notice && field)) || RE_NOT_PAID_AMOUNT_BEFORE.is_match(before) {
                         continue;
                     }
+                    // "the PO only has $12,000 remaining", "the $312.50 late
+                    // fee we dispute", "anything over R$ 50.000 needs the
+                    // board": in a clause of its own that pays nothing, an
+                    // amount that speaks of a PO, a limit, a rate or a
+                    // dispute is not what the client pays.
+                    let clause_text = text.get(cl.0..cl.1).unwrap_or("");
+                    // "Remaining" pays only when the sentence does not speak
+                    // of a PO's remainder.
+                    let po_clause = RE_PO_WORD.is_match(text);
+                    let clause_pays = cues.iter().any(|c| {
+                        c.0 >= cl.0
+                            && c.1 <= cl.1
+                            && (c.2 == Cue::Pay || (c.2 == Cue::Balance && !po_clause))
+                    }) || cues::says_paid(clause_text);
+                    if !field && !clause_pays && RE_OTHER_AMOUNT.is_match(clause_text) {
+                        continue;
+                    }
                     let confidence = match nearest_cue(&cues, cl, bs, be) {
                         Some((_, c)) => c,
                         None => 0.6,
@@ -534,8 +578,23 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
             }
         }
         // "Paying it now": a payment released on the reply's day.
-        if dated_here == 0
-            && s.facts.iter().all(|f| f.kind != FactKind::Date)
+        // A date of the rest beside it does not stop it: "we pay € 2.500
+        // now and the balance at the end of next week".
+        let other_dates_are_the_rest = out
+            .facts
+            .iter()
+            .filter(|f| f.span.start >= s.span.start && f.span.end <= s.span.end)
+            .filter(|f| {
+                matches!(
+                    f.role,
+                    Role::PromiseDate | Role::ArrivalDate | Role::ApprovalDate
+                )
+            })
+            .count()
+            == 0;
+        if sentence_pay_dates == 0
+            && (dated_here == 0 && s.facts.iter().all(|f| f.kind != FactKind::Date)
+                || dated_here > 0 && other_dates_are_the_rest)
             && pays
             && !paid
             && let Some(r) = reference
@@ -738,6 +797,17 @@ fn unlabelled_pos(
     let speaks_of_po = speaks_of_po || RE_PO_WORD.is_match(text);
     for m in RE_ID_TOKEN.find_iter(text) {
         if taken.iter().any(|&(a, b)| a < m.end() && m.start() < b) {
+            continue;
+        }
+        // "45.678.901/0001-23": the tail of a longer dotted number (a
+        // register or tax number), not a token of its own.
+        let glued_before = text[..m.start()]
+            .strip_suffix(['.', ','])
+            .is_some_and(|h| h.ends_with(|c: char| c.is_ascii_digit()));
+        let glued_after = text[m.end()..]
+            .strip_prefix(['.', ','])
+            .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit()));
+        if glued_before || glued_after {
             continue;
         }
         let value = m.as_str().to_string();

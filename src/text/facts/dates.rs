@@ -34,7 +34,12 @@ pub(super) fn next_occurrence(
     })
 }
 
-/// A day and month with an optional year: the date if it exists.
+/// A day and month with an optional year: the date if it exists. Without
+/// a year, the next occurrence, unless that lies most of a year ahead
+/// while the last one is only weeks behind: "transferred on 29/12" written
+/// on 31 December reports a payment two days old, not one planned for the
+/// year after (the tense that decides is not always in reach of a
+/// pattern, and nobody schedules a payment 363 days out by day and month).
 pub(super) fn calendar_date(
     reference: Option<NaiveDate>,
     year: Option<i32>,
@@ -43,7 +48,19 @@ pub(super) fn calendar_date(
 ) -> Option<NaiveDate> {
     match year {
         Some(y) => NaiveDate::from_ymd_opt(full_year(y), month, day),
-        None => next_occurrence(reference, month, day),
+        None => {
+            let next = next_occurrence(reference, month, day)?;
+            let r = reference?;
+            let last =
+                (1..=8).find_map(|k| NaiveDate::from_ymd_opt(r.year().checked_sub(k)?, month, day));
+            let last = NaiveDate::from_ymd_opt(r.year(), month, day)
+                .filter(|d| *d < r)
+                .or(last);
+            match last {
+                Some(l) if (next - r).num_days() > 270 && (r - l).num_days() <= 45 => Some(l),
+                _ => Some(next),
+            }
+        }
     }
 }
 
@@ -57,6 +74,9 @@ pub(super) const NOT_A_DATE_BEFORE: &[&str] = &[
 
 /// " week" right after a weekday ("Friday week"), not "weekend"/"weekly".
 static RE_WEEK_AFTER: LazyLock<Regex> = LazyLock::new(|| re(r"^\s+week\b"));
+/// A week in a "next" modifier ("next week on Friday", "vendredi de la
+/// semaine prochaine"): next week's day, not the coming one.
+static RE_WEEK_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)week|woche|semaine|semana"));
 /// "a week on " right before a weekday ("a week on Friday").
 static RE_A_WEEK_ON: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\ba\s+week\s+(?:on\s+)?$"));
 
@@ -111,7 +131,8 @@ static RE_DATE_LABEL_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// Words before `12/31` that make it a date rather than a fraction.
 #[rustfmt::skip]
 pub(super) const DATE_PREPOSITIONS: &[&str] = &[
-    "on", "by", "until", "till", "before", "after", "from", "due", "since",
+    "on", "by", "until", "till", "til", "thru", "through", "before", "after", "from", "due", "since", "for",
+    "für", "pour",
     "am", "bis", "zum", "ab", "vom", "seit",
     "le", "au", "du", "avant", "depuis",
     "el", "del", "al", "antes", "hasta", "para", "desde",
@@ -222,9 +243,19 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
             return None;
         }
         let dotted = c.name("sep").is_some_and(|m| m.as_str() == ".");
+        // "16/02", "06/2": a part written with two digits, one of them
+        // zero-padded or both over 9, is a day and month; fractions are
+        // "1/2", "3/4".
+        let written = |name: &str| c.name(name).map_or("", |m| m.as_str());
+        let (wa, wb) = (written("a"), written("b"));
+        let date_shaped = !dotted
+            && (wa.len() == 2 && wb.len() == 2
+                || (wa.len() == 2 && wa.starts_with('0'))
+                || (wb.len() == 2 && wb.starts_with('0')));
         if !(DATE_PREPOSITIONS.contains(&prev_word(text, s).as_str())
             || after_weekday(text, s)
-            || RE_DATE_LABEL_BEFORE.is_match(&text[..s]))
+            || RE_DATE_LABEL_BEFORE.is_match(&text[..s])
+            || date_shaped)
         {
             return None;
         }
@@ -412,8 +443,16 @@ pub(super) fn weekdays(ctx: &mut Ctx<'_>) {
         }
         let wd_match = c.name("wd")?;
         let (wd, alone) = weekday_entry(wd_match.as_str())?;
-        let modifier = if c.name("pn").is_some() || c.name("qn").is_some() {
-            Some(Rel::NextWeekday(wd))
+        let next = c.name("pn").or_else(|| c.name("qn"));
+        let modifier = if let Some(n) = next {
+            // "next Friday" is the coming Friday (facts.md: written on a
+            // Monday, the Friday of that week); "Friday next week" is next
+            // week's.
+            if RE_WEEK_WORD.is_match(n.as_str()) {
+                Some(Rel::NextWeekday(wd))
+            } else {
+                Some(Rel::ComingWeekday(wd))
+            }
         } else if c.name("pl").is_some() || c.name("ql").is_some() {
             Some(Rel::LastWeekday(wd))
         } else if c.name("pt").is_some() {
@@ -658,6 +697,11 @@ pub(super) fn resolve(r: NaiveDate, rel: Rel) -> Option<NaiveDate> {
         Rel::Days(n) => r.checked_sub_days(Days::new(n.unsigned_abs())),
         Rel::ThisWeekday(w) => {
             let ahead = (wd_index(w) - wd_index(r.weekday())).rem_euclid(7);
+            r.checked_add_days(Days::new(ahead.unsigned_abs()))
+        }
+        Rel::ComingWeekday(w) => {
+            let ahead = (wd_index(w) - wd_index(r.weekday())).rem_euclid(7);
+            let ahead = if ahead == 0 { 7 } else { ahead };
             r.checked_add_days(Days::new(ahead.unsigned_abs()))
         }
         Rel::NextWeekday(w) => {

@@ -25,7 +25,8 @@
 //! |------|----------------------------------------|
 //! | `today`, `tomorrow`, `yesterday`, `the day after tomorrow` | 11-18, 11-19, 11-17, 11-20 |
 //! | `Friday`, `this Friday`, `diesen Freitag`, `ce vendredi` | the coming Friday, the reference itself if it is a Friday: 11-20 |
-//! | `next Friday`, `nächsten Freitag`, `vendredi prochain`, `el próximo viernes`, `volgende week vrijdag`, `próxima sexta-feira` | the Friday of the *next calendar week*: 11-27 |
+//! | `next Friday`, `nächsten Freitag`, `vendredi prochain`, `el próximo viernes`, `volgende vrijdag`, `próxima sexta-feira` | the first Friday after the reference (never the reference itself): 11-20 |
+//! | `Friday next week`, `next week Friday`, `volgende week vrijdag`, `vendredi de la semaine prochaine` | the Friday of the *next calendar week*: 11-27 |
 //! | `last Friday`, `vendredi dernier` | the latest Friday strictly before the reference: 11-13 |
 //! | `end of the week` | the coming Friday: 11-20 |
 //! | `end of next week` | the Friday of the next calendar week: 11-27 |
@@ -38,9 +39,9 @@
 //! | `in 3 business days` | reference + 3 weekdays (Saturdays and Sundays skipped) |
 //! | `15 March`, `15.03.`, `March 15th` (no year) | the next 15 March on or after the reference |
 //!
-//! So `next Friday` is always in the week after the reference's week, whether
-//! the reference is a Monday or a Sunday; the coming Friday of the same week is
-//! `Friday` or `this Friday`.
+//! So `next Friday` is the coming Friday, as `shared/spec/facts.md` reads it
+//! ("'Friday' and 'next Friday' written on a Monday are the coming Friday"),
+//! and a week word makes it next week's.
 //!
 //! Numeric dates: `15.03.2026` is always day first, `2026-03-15` is ISO. With
 //! `/` or `-` (`03/04/2026`), a part above 12 decides; otherwise the language
@@ -616,6 +617,9 @@ struct Candidate {
 enum Rel {
     Days(i64),
     ThisWeekday(Weekday),
+    /// "next Friday": the first Friday after the reference.
+    ComingWeekday(Weekday),
+    /// "Friday next week": the Friday of the week after the reference's.
     NextWeekday(Weekday),
     LastWeekday(Weekday),
     /// "Friday week", "a week on Friday" (British): the Friday after this
@@ -988,6 +992,14 @@ mod tests {
         assert_eq!(
             resolve(wed, Rel::NextWeekday(Weekday::Mon)),
             Some(d(2026, 11, 23))
+        );
+        assert_eq!(
+            resolve(wed, Rel::ComingWeekday(Weekday::Fri)),
+            Some(d(2026, 11, 20))
+        );
+        assert_eq!(
+            resolve(wed, Rel::ComingWeekday(Weekday::Wed)),
+            Some(d(2026, 11, 25))
         );
         assert_eq!(
             resolve(wed, Rel::LastWeekday(Weekday::Fri)),
