@@ -531,9 +531,10 @@ fn fixture_data(r5_body: &str) -> (Vec<LabelledReply>, Vec<Prediction>) {
 
 fn options() -> EvalOptions {
     EvalOptions {
+        // The band the routing figures below were worked out for.
+        uncertainty_band: (0.40, 0.60),
         model_name: "test-model".to_string(),
         data_path: "evals/test.jsonl".to_string(),
-        ..EvalOptions::default()
     }
 }
 

@@ -18,7 +18,9 @@
 //! Friday of the next calendar week (11-27);
 //! "next week" is its Monday (11-23); "next month" is 12-01; "end of the
 //! month" is 11-30; "on the 15th" is the next 15th (12-15); dates without a
-//! year are their next occurrence (15 March → 2027-03-15).
+//! year are their next occurrence (15 March → 2027-03-15), unless that is
+//! over 270 days away and the last one at most 45 days back (17 November →
+//! 2026-11-17, the day before).
 
 use ar_triage::domain::Facts;
 use ar_triage::text::facts::{FactKind, FoundFact, find_facts, parse_email_date, to_facts};
@@ -125,7 +127,7 @@ fn english_relative_dates() {
         // Without a year, the next occurrence, even for a past payment.
         ("We paid $ 1,250.00 via wire on 11/17.", WED, None, &[
             (Amount, "1250.00 USD", "$ 1,250.00"),
-            (Date, "2027-11-17", "11/17"),
+            (Date, "2026-11-17", "11/17"),
         ]),
         ("Support 24/7, 1/2 hours per day.", WED, None, &[]),
         ("The 3rd, 4th and 5th invoices.", WED, None, &[]),
@@ -134,7 +136,7 @@ fn english_relative_dates() {
         ("Paid on March 15th.", WED, None, &[(Date, "2027-03-15", "March 15th")]),
         ("Paid on 20 November.", WED, None, &[(Date, "2026-11-20", "20 November")]),
         ("Sent on 18 November.", WED, None, &[(Date, "2026-11-18", "18 November")]),
-        ("Sent on 17 November.", WED, None, &[(Date, "2027-11-17", "17 November")]),
+        ("Sent on 17 November.", WED, None, &[(Date, "2026-11-17", "17 November")]),
         ("Friday the 20th works.", WED, None, &[(Date, "2026-11-20", "Friday the 20th")]),
         ("Not Friday but Friday next week.", WED, None, &[(Date, "2026-11-20", "Friday"), (Date, "2026-11-27", "Friday next week")]),
     ]);
@@ -179,7 +181,7 @@ fn french_dates() {
         ("Nous payons après-demain.", WED, Some("fr"), &[(Date, "2026-11-20", "après-demain")]),
         ("Nous payons vendredi.", WED, Some("fr"), &[(Date, "2026-11-20", "vendredi")]),
         ("Nous payons ce vendredi.", WED, Some("fr"), &[(Date, "2026-11-20", "ce vendredi")]),
-        ("Nous payons vendredi prochain.", WED, Some("fr"), &[(Date, "2026-11-27", "vendredi prochain")]),
+        ("Nous payons vendredi prochain.", WED, Some("fr"), &[(Date, "2026-11-20", "vendredi prochain")]),
         ("Paiement fin du mois.", WED, Some("fr"), &[(Date, "2026-11-30", "fin du mois")]),
         ("Paiement fin de mois.", WED, Some("fr"), &[(Date, "2026-11-30", "fin de mois")]),
         ("Paiement fin du mois prochain.", WED, Some("fr"), &[(Date, "2026-12-31", "fin du mois prochain")]),
@@ -215,7 +217,7 @@ fn spanish_dates() {
         ("Pagamos el viernes.", WED, Some("es"), &[(Date, "2026-11-20", "viernes")]),
         ("Pagamos este viernes.", WED, Some("es"), &[(Date, "2026-11-20", "este viernes")]),
         ("Pagamos el próximo viernes.", WED, Some("es"), &[(Date, "2026-11-20", "próximo viernes")]),
-        ("Pagamos el viernes que viene.", WED, Some("es"), &[(Date, "2026-11-27", "viernes que viene")]),
+        ("Pagamos el viernes que viene.", WED, Some("es"), &[(Date, "2026-11-20", "viernes que viene")]),
         ("Pagamos a fin de mes.", WED, Some("es"), &[(Date, "2026-11-30", "fin de mes")]),
         ("Pagamos a finales del mes que viene.", WED, Some("es"), &[(Date, "2026-12-31", "finales del mes que viene")]),
         ("Pagamos el día 15.", WED, Some("es"), &[(Date, "2026-12-15", "el día 15")]),
@@ -225,6 +227,17 @@ fn spanish_dates() {
         ("Pagamos dentro de 10 días.", WED, Some("es"), &[(Date, "2026-11-28", "dentro de 10 días")]),
         ("Pagamos el mes que viene.", WED, Some("es"), &[(Date, "2026-12-01", "el mes que viene")]),
         ("Pagamos la próxima semana.", WED, Some("es"), &[(Date, "2026-11-23", "la próxima semana")]),
+        // A list of days after one that is read as a date.
+        ("Pagamos los días 10/4, 10/5 y 10/6.", WED, Some("es"), &[
+            (Date, "2027-04-10", "10/4"),
+            (Date, "2027-05-10", "10/5"),
+            (Date, "2027-06-10", "10/6"),
+        ]),
+        // Two days ago, not next year: the transfer is reported as made.
+        ("La transferencia se realizó el 29/12.", Some("2026-12-31"), Some("es"), &[(Date, "2026-12-29", "29/12")]),
+        // Two-digit parts are a date without a preposition; "1/2" is a fraction.
+        ("Regressa 23/02, assina então.", WED, Some("pt"), &[(Date, "2027-02-23", "23/02")]),
+        ("Pagamos 1/2 agora.", WED, Some("pt"), &[]),
         ("Un descuento del 15%.", WED, Some("es"), &[]),
     ]);
 }
@@ -239,7 +252,7 @@ fn dutch_dates() {
         ("We betalen vrijdag.", WED, Some("nl"), &[(Date, "2026-11-20", "vrijdag")]),
         ("We betalen deze vrijdag.", WED, Some("nl"), &[(Date, "2026-11-20", "deze vrijdag")]),
         ("We betalen volgende week vrijdag.", WED, Some("nl"), &[(Date, "2026-11-27", "volgende week vrijdag")]),
-        ("We betalen volgende vrijdag.", WED, Some("nl"), &[(Date, "2026-11-27", "volgende vrijdag")]),
+        ("We betalen volgende vrijdag.", WED, Some("nl"), &[(Date, "2026-11-20", "volgende vrijdag")]),
         ("Betaling eind van de maand.", WED, Some("nl"), &[(Date, "2026-11-30", "eind van de maand")]),
         ("Betaling eind volgende maand.", WED, Some("nl"), &[(Date, "2026-12-31", "eind volgende maand")]),
         ("Betaling eind volgende week.", WED, Some("nl"), &[(Date, "2026-11-27", "eind volgende week")]),
@@ -269,7 +282,7 @@ fn portuguese_dates() {
         ("Pagamos nesta sexta.", WED, Some("pt"), &[(Date, "2026-11-20", "nesta sexta")]),
         ("Pagamos na próxima sexta-feira.", WED, Some("pt"), &[(Date, "2026-11-20", "próxima sexta-feira")]),
         ("Pagamos na próxima sexta.", WED, Some("pt"), &[(Date, "2026-11-20", "próxima sexta")]),
-        ("Pagamos sexta-feira que vem.", WED, Some("pt"), &[(Date, "2026-11-27", "sexta-feira que vem")]),
+        ("Pagamos sexta-feira que vem.", WED, Some("pt"), &[(Date, "2026-11-20", "sexta-feira que vem")]),
         ("É a sexta vez que escrevemos.", WED, Some("pt"), &[]),
         ("Pagamos no fim do mês.", WED, Some("pt"), &[(Date, "2026-11-30", "fim do mês")]),
         ("Pagamos no final do mês que vem.", WED, Some("pt"), &[(Date, "2026-12-31", "final do mês que vem")]),
@@ -505,7 +518,7 @@ fn mixed_replies_one_fact_per_span() {
         ("Hi, invoice INV-2031 ($12,400.00) is approved; we pay next Friday under PO 4500012 for 40 hours.", WED, Some("en"), &[
             (InvoiceNumber, "INV-2031", "invoice INV-2031"),
             (Amount, "12400.00 USD", "$12,400.00"),
-            (Date, "2026-11-27", "next Friday"),
+            (Date, "2026-11-20", "next Friday"),
             (PoNumber, "4500012", "PO 4500012"),
             (Hours, "40", "40 hours"),
         ]),
@@ -518,12 +531,12 @@ fn mixed_replies_one_fact_per_span() {
         ("La facture F-2026-031 (980,00 €) sera réglée vendredi prochain.", WED, Some("fr"), &[
             (InvoiceNumber, "F-2026-031", "facture F-2026-031"),
             (Amount, "980.00 EUR", "980,00 €"),
-            (Date, "2026-11-27", "vendredi prochain"),
+            (Date, "2026-11-20", "vendredi prochain"),
         ]),
         ("Pagaremos la factura 2026/045 de 1.500,00 € el próximo viernes, orden de compra 7781.", WED, Some("es"), &[
             (InvoiceNumber, "2026/045", "factura 2026/045"),
             (Amount, "1500.00 EUR", "1.500,00 €"),
-            (Date, "2026-11-27", "próximo viernes"),
+            (Date, "2026-11-20", "próximo viernes"),
             (PoNumber, "7781", "orden de compra 7781"),
         ]),
         ("Factuur 2026-12 voor 40 uur betalen we volgende week vrijdag.", WED, Some("nl"), &[
@@ -534,7 +547,7 @@ fn mixed_replies_one_fact_per_span() {
         ("A fatura 123 de R$ 4.500,00 será paga na próxima sexta-feira.", WED, Some("pt"), &[
             (InvoiceNumber, "123", "fatura 123"),
             (Amount, "4500.00 BRL", "R$ 4.500,00"),
-            (Date, "2026-11-27", "próxima sexta-feira"),
+            (Date, "2026-11-20", "próxima sexta-feira"),
         ]),
         // A date is not also an amount, an invoice number not also a date.
         ("Invoice 2026-03-15 dated 15.03.2026.", None, None, &[

@@ -729,3 +729,59 @@ fn partial_payments_and_po_cases_get_their_own_templates() {
     let (_, d) = draft_of("new PO for the change order");
     assert!(d.body.contains("4500019"), "{}", d.body);
 }
+
+/// Role facts the reader gives the rules, from replies written on Monday
+/// 23 November 2026 (`shared/spec/facts.md`).
+#[test]
+fn role_facts_from_corrections_absences_and_figures_that_are_not_payments() {
+    use ar_triage::domain::{Reply, Role};
+    let roles = |body: &str| {
+        ar_triage::text::prepare(Reply::of_message("r-1", &World::new(body).message)).roles
+    };
+    let values = |body: &str, role: Role| -> Vec<String> {
+        roles(body)
+            .values(role)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    };
+    // A correction replaces the date it corrects.
+    assert_eq!(
+        values(
+            "It is in our run on 24/11. Sorry - correction, the run moved to Thursday 26/11.",
+            Role::PromiseDate
+        ),
+        ["2026-11-26"]
+    );
+    // The approver away until a day: that day is the approval date.
+    assert_eq!(
+        values(
+            "It needs sign-off from our CFO and she's away til 14/12.",
+            Role::ApprovalDate
+        ),
+        ["2026-12-14"]
+    );
+    // "Next Friday" written on a Monday is that week's Friday.
+    assert_eq!(
+        values("We will pay it next Friday.", Role::PromiseDate),
+        ["2026-11-27"]
+    );
+    // A PO's remainder is not what the client pays.
+    assert_eq!(
+        values(
+            "We will pay USD 1,000.00 on Friday. PO 4500012 only has USD 2,000.00 remaining.",
+            Role::PromiseAmount
+        ),
+        ["1000.00 USD"]
+    );
+    // "Now" beside a date for the rest dates the promise today.
+    let r = roles("We pay EUR 2,500.00 now and the balance at the end of next week.");
+    assert_eq!(r.values(Role::PromiseDate), ["2026-11-23"]);
+    assert_eq!(r.values(Role::BalanceDate), ["2026-12-04"]);
+    // The tail of a dotted tax number is no PO.
+    let pos = values(
+        "Please reissue to the head office (CNPJ 45.678.901/0001-23) with PO PC-2025-01002.",
+        Role::NewPo,
+    );
+    assert_eq!(pos, ["PC-2025-01002"]);
+}

@@ -50,8 +50,9 @@ fn date_and_amount_are_read_from_the_reply() {
 
 #[test]
 fn partial_payments() {
+    // Written on Monday 23 November: "next Friday" is the coming one (facts.md).
     let p = promise_of("We will pay $2,000.00 next Friday and the rest in January.");
-    assert_eq!(p.date, Some(day(2026, 12, 4)));
+    assert_eq!(p.date, Some(day(2026, 11, 27)));
     assert_eq!(p.amount.as_deref(), Some("2000.00 USD"));
     assert!(p.partial);
 

@@ -131,25 +131,25 @@ fn table() -> Vec<Row> {
     ));
     rows.push(row(
         "band's lower edge is inside",
-        World::new(APPROVAL).label(ApprovalPending, 0.40),
+        World::new(APPROVAL).label(ApprovalPending, 0.25),
         Route::Collections,
         "uncertain",
     ));
     rows.push(row(
         "band's upper edge is inside",
-        World::new(APPROVAL).label(ApprovalPending, 0.60),
+        World::new(APPROVAL).label(ApprovalPending, 0.65),
         Route::Collections,
         "uncertain",
     ));
     rows.push(row(
         "just above the band",
-        World::new(APPROVAL).label(ApprovalPending, 0.61),
+        World::new(APPROVAL).label(ApprovalPending, 0.66),
         Route::Draft,
         "approval_pending",
     ));
     rows.push(row(
         "just below the band: no label",
-        World::new("Received, thanks.").label(ApprovalPending, 0.39),
+        World::new("Received, thanks.").label(ApprovalPending, 0.24),
         Route::Collections,
         "no_action",
     ));
@@ -295,10 +295,17 @@ fn table() -> Vec<Row> {
     ));
     rows.push(row(
         "a day named with no word for what it is, and a draft that would ask for one",
-        World::new("It is waiting for Anna's sign-off. She is away until Friday week.")
+        World::new("It is waiting for Anna's sign-off. Her diary shows Friday week.")
             .label(ApprovalPending, 0.95),
         Route::Collections,
         "missing_fact",
+    ));
+    rows.push(row(
+        "the approver away until a day: that day is the approval date",
+        World::new("It is waiting for Anna's sign-off. She is away until Friday week.")
+            .label(ApprovalPending, 0.95),
+        Route::Draft,
+        "approval_pending",
     ));
     rows.push(row(
         "read as a PO problem, but no PO named",
@@ -525,7 +532,7 @@ fn trust_gates_draft_nothing_and_record_nothing() {
     let d = w.decide();
     assert_eq!(d.rule, "uncertain");
     assert!(
-        d.reason.contains("payment_scheduled 0.55 in [0.40, 0.60]"),
+        d.reason.contains("payment_scheduled 0.55 in [0.25, 0.65]"),
         "{}",
         d.reason
     );

@@ -226,7 +226,7 @@ pub struct RuleArgs {
     #[arg(long, env = "AR_TRIAGE_HIGH_VALUE", default_value = "50000.00")]
     pub high_value: String,
     /// Scores in LOW,HIGH (edges included) are too unsure to act on: collections queue.
-    #[arg(long, env = "AR_TRIAGE_UNCERTAINTY_BAND", default_value = "0.40,0.60", value_parser = parse_band)]
+    #[arg(long, env = "AR_TRIAGE_UNCERTAINTY_BAND", default_value = "0.25,0.65", value_parser = parse_band)]
     pub uncertainty_band: (f32, f32),
     /// Days after the reply to check a promise to pay that names no date.
     #[arg(long, env = "AR_TRIAGE_PROMISE_FOLLOW_UP_DAYS", default_value_t = 7)]
@@ -315,7 +315,7 @@ pub struct EvalArgs {
     #[arg(long, default_value = "eval-out")]
     pub out: PathBuf,
     /// Scores inside this band (low,high; edges included) count as uncertain for routing, as in `ingest`.
-    #[arg(long, default_value = "0.40,0.60", value_parser = parse_band)]
+    #[arg(long, default_value = "0.25,0.65", value_parser = parse_band)]
     pub band: (f32, f32),
     /// Fact test set (replies with gold role facts and a ledger): adds per-role precision and recall and draft correctness to the report.
     #[arg(long)]

@@ -50,10 +50,11 @@ pub struct EvalOptions {
 }
 
 impl Default for EvalOptions {
-    /// Band (0.40, 0.60) as the rule table's default, model name `model`, empty data path.
+    /// The rule table's default band ([`crate::rules::DEFAULT_UNCERTAINTY_BAND`]),
+    /// model name `model`, empty data path.
     fn default() -> Self {
         Self {
-            uncertainty_band: (0.40, 0.60),
+            uncertainty_band: crate::rules::DEFAULT_UNCERTAINTY_BAND,
             model_name: "model".to_string(),
             data_path: String::new(),
         }

@@ -84,7 +84,7 @@ pub(crate) struct Analysis {
     pub evidence: BTreeMap<Label, Vec<Sentence>>,
     /// Predicted labels.
     pub labels: Vec<Label>,
-    /// Labels whose score lies in the band: `approval_pending 0.52 in [0.40, 0.60]`.
+    /// Labels whose score lies in the band: `approval_pending 0.52 in [0.25, 0.65]`.
     pub uncertain: Vec<String>,
     /// The invoice's amount.
     pub invoice_money: Option<Money>,

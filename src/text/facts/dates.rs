@@ -72,6 +72,9 @@ pub(super) const NOT_A_DATE_BEFORE: &[&str] = &[
     "artículo", "artigo", "cláusula", "clausula", "hoofdstuk", "pagina", "página",
 ];
 
+/// What stands between two dates of a list: ", ", " and ", " y ", " & ".
+static RE_LIST_GAP: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*(?:,|;|&|,?\s*(?:and|or|y|o|e|ou|et|und|oder|en|of))\s*$"));
 /// " week" right after a weekday ("Friday week"), not "weekend"/"weekly".
 static RE_WEEK_AFTER: LazyLock<Regex> = LazyLock::new(|| re(r"^\s+week\b"));
 /// A week in a "next" modifier ("next week on Friday", "vendredi de la
@@ -138,6 +141,7 @@ pub(super) const DATE_PREPOSITIONS: &[&str] = &[
     "el", "del", "al", "antes", "hasta", "para", "desde",
     "op", "tot", "voor", "vóór", "uiterlijk", "per", "vanaf",
     "em", "até", "ate", "no", "dia", "that's", "thats", "namely", "the",
+    "días", "dias", "days", "dates", "fechas", "datas", "jours", "dagen", "tage",
 ];
 
 /// Whether a currency symbol or code stands right before `i` (so that the
@@ -236,7 +240,9 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
         Some(())
     });
     // "by 12/31": a date only after a date preposition or a weekday, since
-    // "1/2" is more often a fraction.
+    // "1/2" is more often a fraction; and in a list right after one ("los
+    // días 10/4, 10/5 y 10/6").
+    let mut last_end: Option<usize> = None;
     scan(&RE_SLASHED_NO_YEAR, text, |c| {
         let (s, e) = span(c)?;
         if !start_ok(text, s) || !end_ok(text, e) || next_char(text, e) == Some('/') {
@@ -255,7 +261,10 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
         if !(DATE_PREPOSITIONS.contains(&prev_word(text, s).as_str())
             || after_weekday(text, s)
             || RE_DATE_LABEL_BEFORE.is_match(&text[..s])
-            || date_shaped)
+            || date_shaped
+            || last_end.is_some_and(|l| {
+                l <= s && text.get(l..s).is_some_and(|gap| RE_LIST_GAP.is_match(gap))
+            }))
         {
             return None;
         }
@@ -292,6 +301,7 @@ pub(super) fn absolute_dates(ctx: &mut Ctx<'_>) {
             calendar_date(ctx.reference, None, month, day),
         );
         ctx.mark_unsure(unsure);
+        last_end = Some(e);
         Some(())
     });
     scan(&RE_DAY_MONTH, text, |c| {

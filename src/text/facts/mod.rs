@@ -38,6 +38,7 @@
 //! | `in 10 days`, `in two weeks`, `in 3 months` | reference + 10 days, + 14 days, + 3 calendar months |
 //! | `in 3 business days` | reference + 3 weekdays (Saturdays and Sundays skipped) |
 //! | `15 March`, `15.03.`, `March 15th` (no year) | the next 15 March on or after the reference |
+//! | `17 November`, `11/17` (no year, the day before the reference) | the recent past when the next one is over 270 days away and the last at most 45 days back: 11-17 |
 //!
 //! So `next Friday` is the coming Friday, as `shared/spec/facts.md` reads it
 //! ("'Friday' and 'next Friday' written on a Monday are the coming Friday"),
