@@ -778,6 +778,22 @@ fn role_facts_from_corrections_absences_and_figures_that_are_not_payments() {
     let r = roles("We pay EUR 2,500.00 now and the balance at the end of next week.");
     assert_eq!(r.values(Role::PromiseDate), ["2026-11-23"]);
     assert_eq!(r.values(Role::BalanceDate), ["2026-12-04"]);
+    // An out-of-office notice: the writer's return is no approval date;
+    // an approver's return is.
+    assert!(
+        values(
+            "I am out of the office until 4 December and will reply when I am back.",
+            Role::ApprovalDate
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        values(
+            "I am away myself, but the sign-off waits for Anna, back on 4 December.",
+            Role::ApprovalDate
+        ),
+        ["2026-12-04"]
+    );
     // The tail of a dotted tax number is no PO.
     let pos = values(
         "Please reissue to the head office (CNPJ 45.678.901/0001-23) with PO PC-2025-01002.",

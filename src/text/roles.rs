@@ -85,6 +85,21 @@ static RE_APPROVED_PAST: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The writer speaking of their own absence or return ("I am out of the
+/// office", "I'm back on", "ich bin … nicht im Büro", "je serai de retour").
+static RE_OWN_ABSENCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\bi\s*(?:am|'m|’m|will\s+be|'ll\s+be|’ll\s+be|shall\s+be)\s+(?:\w+\s+){0,3}(?:out|away|off|on\s+(?:\w+\s+)?(?:leave|holiday|vacation)|back|returning|absent)|\bi\s+(?:will\s+|'ll\s+|’ll\s+)?return|\bich\s+bin\b|\bje\s+(?:suis|serai)\b|\b(?:estoy|estaré|estare)\b|\bik\s+ben\b|\b(?:estou|estarei)\b)",
+    )
+});
+
+/// Words that name a sign-off itself, not only someone's return.
+static RE_SIGN_OFF_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:approv\w*|sign(?:ed|s|ing)?[- ]?off|signature|authori[sz]\w*|freigab\w*|freigeb\w*|genehmig\w*|valid\w*|approuv\w*|aprob\w*|autoriza\w*|goedkeur\w*|fiatter\w*|aprova\w*|assinatura|firma)",
+    )
+});
+
 /// A writer correcting what they wrote before ("sorry - correction", "I
 /// meant the 14th").
 static RE_CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -479,6 +494,14 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                     };
                     let clause_text = text.get(cl.0..cl.1).unwrap_or("");
                     if role == Role::ApprovalDate && RE_APPROVED_PAST.is_match(clause_text) {
+                        continue;
+                    }
+                    // "I am out of the office until 4 March": the writer's
+                    // own return, an out-of-office notice, not an approval.
+                    if role == Role::ApprovalDate
+                        && RE_OWN_ABSENCE.is_match(text)
+                        && !RE_SIGN_OFF_WORD.is_match(text)
+                    {
                         continue;
                     }
                     if correcting {
