@@ -569,11 +569,11 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
                     let clause_text = text.get(cl.0..cl.1).unwrap_or("");
                     // "Remaining" pays only when the sentence does not speak
                     // of a PO's remainder.
-                    let po_clause = RE_PO_WORD.is_match(text);
+                    let po_sentence = RE_PO_WORD.is_match(text);
                     let clause_pays = cues.iter().any(|c| {
                         c.0 >= cl.0
                             && c.1 <= cl.1
-                            && (c.2 == Cue::Pay || (c.2 == Cue::Balance && !po_clause))
+                            && (c.2 == Cue::Pay || (c.2 == Cue::Balance && !po_sentence))
                     }) || cues::says_paid(clause_text);
                     if !field && !clause_pays && RE_OTHER_AMOUNT.is_match(clause_text) {
                         continue;
@@ -603,7 +603,7 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
         // "Paying it now": a payment released on the reply's day.
         // A date of the rest beside it does not stop it: "we pay € 2.500
         // now and the balance at the end of next week".
-        let other_dates_are_the_rest = out
+        let no_day_but_the_rest = out
             .facts
             .iter()
             .filter(|f| f.span.start >= s.span.start && f.span.end <= s.span.end)
@@ -617,7 +617,7 @@ pub fn read_roles(sentences: &[Sentence], reference: Option<NaiveDate>) -> RoleF
             == 0;
         if sentence_pay_dates == 0
             && (dated_here == 0 && s.facts.iter().all(|f| f.kind != FactKind::Date)
-                || dated_here > 0 && other_dates_are_the_rest)
+                || dated_here > 0 && no_day_but_the_rest)
             && pays
             && !paid
             && let Some(r) = reference
